@@ -1,0 +1,12 @@
+"""Primary keys: time-ordered UUIDv7, so new rows land at the right edge of every index."""
+
+from __future__ import annotations
+
+import uuid
+
+from uuid_utils.compat import uuid7
+
+
+def new_id() -> uuid.UUID:
+    """A new UUIDv7 as a standard-library ``uuid.UUID``."""
+    return uuid7()

@@ -1,0 +1,195 @@
+"""Tickets, their conversation threads, tags and attachments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Q, Value, When
+
+from supportdesk.models import TenantModel, TenantOwned
+from tickets.choices import PRIORITY_RANK, SOLVED_STATUSES, Channel, Priority, Status
+
+
+class Ticket(TenantModel):
+    """A customer request, numbered per tenant ("#1042"), worked through its statuses by agents."""
+
+    # 0 means "assign one": a trigger hands out the tenant's next number on insert, and the value
+    # comes back through INSERT ... RETURNING (see migration tickets.0002_integrity).
+    number = models.PositiveIntegerField(
+        db_default=0, editable=False, help_text="Per-tenant sequential number."
+    )
+    subject = models.CharField(max_length=300)
+    description = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
+    # Severity as a number so "sort by priority" means urgent > high > medium > low.
+    priority_rank = models.GeneratedField(
+        expression=Case(
+            *(When(priority=value, then=Value(rank)) for value, rank in PRIORITY_RANK.items()),
+            default=Value(0),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    requester = models.ForeignKey("companies.Contact", on_delete=models.PROTECT, related_name="tickets")
+    company = models.ForeignKey(
+        "companies.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    group = models.ForeignKey(
+        "accounts.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    category = models.ForeignKey(
+        "catalog.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    subcategory = models.ForeignKey(
+        "catalog.Subcategory", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField(  # type: ignore[var-annotated]
+        "catalog.Tag", through="TicketTag", related_name="tickets", blank=True
+    )
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at"]
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "number"], name="tickets_ticket_number_key"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="tickets_ticket_number_positive"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="tickets_ticket_status_valid"),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="tickets_ticket_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="tickets_ticket_channel_valid"
+            ),
+            models.CheckConstraint(condition=~Q(subject=""), name="tickets_ticket_subject_not_blank"),
+            # resolved_at is set exactly when the ticket is resolved or closed ...
+            models.CheckConstraint(
+                condition=Q(status__in=SOLVED_STATUSES, resolved_at__isnull=False)
+                | (~Q(status__in=SOLVED_STATUSES) & Q(resolved_at__isnull=True)),
+                name="tickets_ticket_resolved_at_matches_status",
+            ),
+            # ... and closed_at exactly when it is closed.
+            models.CheckConstraint(
+                condition=Q(status=Status.CLOSED, closed_at__isnull=False)
+                | (~Q(status=Status.CLOSED) & Q(closed_at__isnull=True)),
+                name="tickets_ticket_closed_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(subcategory__isnull=True) | Q(category__isnull=False),
+                name="tickets_ticket_subcategory_needs_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+
+class TicketComment(TenantModel):
+    """One message in a ticket's thread: a public reply or an internal note between agents."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
+    )
+    author_contact = models.ForeignKey(
+        "companies.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField()
+    is_internal = models.BooleanField(default=False, help_text="Internal note (agents only) vs public reply.")
+
+    class Meta(TenantModel.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["id", "ticket"], name="tickets_ticketcomment_id_ticket_key"),
+            models.CheckConstraint(
+                condition=Q(author_user__isnull=False, author_contact__isnull=True)
+                | Q(author_user__isnull=True, author_contact__isnull=False),
+                name="tickets_ticketcomment_one_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_internal=False) | Q(author_contact__isnull=True),
+                name="tickets_ticketcomment_internal_by_agent",
+            ),
+            models.CheckConstraint(condition=~Q(body=""), name="tickets_ticketcomment_body_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        kind = "note" if self.is_internal else "reply"
+        return f"{kind} on {self.ticket_id}"
+
+    @property
+    def author(self) -> object | None:
+        return self.author_user or self.author_contact
+
+
+class TicketTag(TenantOwned):
+    """A tag applied to a ticket (the explicit through table of Ticket.tags)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ticket_tags")
+    tag = models.ForeignKey("catalog.Tag", on_delete=models.CASCADE, related_name="ticket_tags")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["ticket", "tag"], name="tickets_tickettag_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.ticket_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A generated storage name; the client's filename is metadata only, so it cannot escape."""
+    return f"attachments/{instance.tenant_id}/{instance.id}"
+
+
+class Attachment(TenantModel):
+    """A file attached to a ticket (optionally to one comment of it), kept in Django's storage."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        TicketComment, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TenantModel.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.CheckConstraint(condition=Q(size__gte=0), name="tickets_attachment_size_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="tickets_attachment_sha256_hex"
+            ),
+            models.CheckConstraint(
+                condition=~Q(original_filename=""), name="tickets_attachment_filename_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_filename
