@@ -5,15 +5,28 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from django.db import OperationalError, connections
+import psycopg
+from django.db import connections
 
 
 def describe(alias: str = "default") -> str:
-    """`host:port/database` of a connection, for operator-facing messages."""
+    """`host H port P database D` of a connection, for operator-facing messages."""
     settings = connections[alias].settings_dict
     host = settings.get("HOST") or "localhost"
     port = settings.get("PORT") or "5432"
     return f"host {host} port {port} database {settings.get('NAME')}"
+
+
+def probe(alias: str = "default", timeout: int = 3) -> None:
+    """Open and close one direct connection (not through the pool); raise psycopg's error if it fails."""
+    params = connections[alias].get_connection_params()
+    conninfo = {
+        key: value
+        for key, value in params.items()
+        if key in {"dbname", "user", "password", "host", "port", "sslmode", "sslrootcert", "options"}
+    }
+    with psycopg.connect(**conninfo, connect_timeout=timeout) as conn:
+        conn.execute("SELECT 1")
 
 
 def wait_for_database(
@@ -24,17 +37,13 @@ def wait_for_database(
     max_delay: float = 5.0,
     on_retry: Callable[[int, Exception], None] | None = None,
 ) -> None:
-    """Open a connection, retrying with exponential back-off; raise the last error when out of tries."""
+    """Probe the database, retrying with exponential back-off; raise the last error when out of tries."""
     delay = first_delay
     for attempt in range(1, attempts + 1):
-        connection = connections[alias]
         try:
-            connection.ensure_connection()
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
+            probe(alias)
             return
-        except OperationalError as exc:
-            connection.close_if_unusable_or_obsolete()
+        except psycopg.OperationalError as exc:
             if attempt == attempts:
                 raise
             if on_retry:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import OperationalError
 
 from supportdesk.database import describe, wait_for_database
 
@@ -34,7 +34,7 @@ def wait(command: BaseCommand, alias: str, attempts: int) -> None:
 
     try:
         wait_for_database(alias=alias, attempts=attempts, on_retry=on_retry)
-    except OperationalError as exc:
+    except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise CommandError(
             f"Cannot reach PostgreSQL at {describe(alias)} after {attempts} attempts: {reason}"
