@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format lock clean-db help
+.PHONY: install run test lint format lock clean-db help bench
 
 help:
 	@echo "make run    - install, migrate, serve on http://$(HOST):$(PORT)"
@@ -48,3 +48,7 @@ lock:
 # Remove the embedded database (all local data).
 clean-db:
 	rm -rf .data/pg
+
+# Benchmarks (not tests): BENCH_TICKETS=1000000 for the full scale; see docs/performance.md.
+bench: install
+	$(BIN)/python -m bench

@@ -1,0 +1,1 @@
+"""Benchmarks for Support Desk (`make bench`); never part of the test suite. See docs/performance.md."""

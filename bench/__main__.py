@@ -1,0 +1,325 @@
+"""`make bench`: migration vs. its floor, API latency at growing table sizes, framework overhead, load.
+
+Scale: ``BENCH_TICKETS`` (default 100,000; ``1000000`` for the full run). Latency is measured at every
+size of 10k / 100k / 1M up to it, on one desk that grows. Other knobs: ``BENCH_STAGES``
+(``migration,latency,load``), ``BENCH_REPEAT`` (requests per endpoint), ``BENCH_LOAD_SECONDS``,
+``BENCH_CLIENTS`` (32), ``BENCH_MIGRATION_TICKETS`` (the migration data set's size; default the
+scale, capped at 100k unless the scale is full). Every figure is also printed as a ratio to a floor
+measured in the same run: latency to the bare ``SELECT 1`` round trip, the Django list to the bare
+psycopg list, the migration to a COPY restore. Results go to ``bench/results/<scale>.json`` and the
+chart to ``docs/performance-latency.png``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench import app, dataset, measure, migration
+from bench.pg import ROOT, Database, start_server
+from bench.server import THREADS, WORKERS, gunicorn
+
+RESULTS = ROOT / "bench" / "results"
+BENCH_USER = "agent7@big.bench"  # an agent of the big tenant, assigned ~2% of its tickets
+SIZES = (10_000, 100_000, 1_000_000)
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    mem_kib = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    load = os.getloadavg()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "load_avg_at_start": [round(x, 2) for x in load],
+        "python": platform.python_version(),
+        "postgresql": "",
+        "gunicorn": f"{WORKERS} workers x {THREADS} threads (gthread)",
+        "kernel": platform.release(),
+    }
+
+
+def endpoints(db: Database) -> dict[str, str]:
+    """Name -> path of every request measured, with ids picked from the data."""
+    big = db.scalar("SELECT id FROM accounts_tenant WHERE slug = 'big'")
+    company = db.scalar(
+        "SELECT company_id FROM tickets_ticket WHERE tenant_id = %s "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+        (big,),
+    )
+    ticket_id, number = 0, 0
+    with db.connect() as conn:
+        row = conn.execute(
+            "SELECT t.id, t.number FROM tickets_ticket t WHERE t.tenant_id = %s AND t.number %% 5 = 4 "
+            "ORDER BY t.number DESC LIMIT 1",
+            (big,),
+        ).fetchone()
+        if row:
+            ticket_id, number = row
+    t = "/api/tickets"
+    # The 10,000th page where the big tenant has that many (1M); else its last full page.
+    deep_page = max(
+        1,
+        min(
+            9_999,
+            int(db.scalar("SELECT count(*) FROM tickets_ticket WHERE tenant_id = %s", (big,)) or 0) // 10 - 1,
+        ),
+    )  # type: ignore[call-overload]
+    return {
+        "list page 1": f"{t}?page=1&limit=10",
+        "status=open": f"{t}?status=open",
+        "priority=urgent": f"{t}?priority=urgent",
+        "assignedTo=me": f"{t}?assignedTo=me",
+        "assignedTo=none": f"{t}?assignedTo=none",
+        "tag popular": f"{t}?tag={dataset.POPULAR_TAG}",
+        "tag rare": f"{t}?tag={dataset.RARE_TAG}",
+        "company": f"{t}?company={company}",
+        "q common word": f"{t}?q={dataset.COMMON_WORD}",
+        "q rare word": f"{t}?q={dataset.RARE_WORD}",
+        "status+priority": f"{t}?status=open,pending&priority=high",
+        "status+priority+tag": f"{t}?status=open,pending&priority=high&tag={dataset.POPULAR_TAG}",
+        "offset page 5000": f"{t}?page=5000&limit=10",
+        "cursor page 10000": f"cursor:{t}?page={deep_page}&limit=10",
+        "ticket detail": f"{t}/{ticket_id}",
+        "ticket thread": f"{t}/{ticket_id}/comments",
+        "contacts list": "/api/contacts?page=1&limit=10",
+        "inbox (HTML)": "/tickets",
+        "ticket page (HTML)": f"/tickets/{number}",
+    }
+
+
+def resolve(client: measure.Client, path: str) -> str:
+    """``cursor:<path>``: the next_cursor of ``path`` (an untimed OFFSET request) as a cursor URL."""
+    if not path.startswith("cursor:"):
+        return path
+    status, body, _ = client.request("GET", path[len("cursor:") :])
+    if status != 200:
+        raise measure.BadResponse(f"{path} -> {status}: {body[:200]!r}")
+    cursor = json.loads(body)["pagination"]["next_cursor"]
+    return f"/api/tickets?cursor={cursor}&limit=10"
+
+
+def latency_at(
+    db: Database, size: int, headers: dict[str, str], bare_port: int, app_port: int, repeat: int
+) -> dict[str, Any]:
+    client = measure.Client(app_port, headers)
+    bare = measure.Client(bare_port, {})
+    floor = measure.latency(bare, "/ping", repeat * 2)
+    out: dict[str, Any] = {"floor_ping": floor, "bare_list": measure.latency(bare, "/tickets", repeat)}
+    rows: dict[str, Any] = {}
+    for name, path in endpoints(db).items():
+        try:
+            real = resolve(client, path)
+            rows[name] = {"path": real, **measure.latency(client, real, repeat)}
+            rows[name]["x_floor_p95"] = round(rows[name]["p95_ms"] / floor["p50_ms"], 1)
+        except (measure.BadResponse, KeyError, ValueError, TypeError) as exc:
+            rows[name] = {"path": path, "error": str(exc)[:300]}
+        line = rows[name]
+        if "error" in line:
+            print(f"  {size:>9,}  {name:<22} ERROR {line['error'][:90]}", flush=True)
+        else:
+            print(
+                f"  {size:>9,}  {name:<22} p50 {line['p50_ms']:7.1f}  p95 {line['p95_ms']:7.1f}  "
+                f"p99 {line['p99_ms']:7.1f} ms  = {line['x_floor_p95']:6.1f}x floor",
+                flush=True,
+            )
+    out["endpoints"] = rows
+    listed = rows.get("list page 1", {})
+    if "p95_ms" in listed:
+        out["framework_overhead_p95"] = round(listed["p95_ms"] / out["bare_list"]["p95_ms"], 2)
+        print(
+            f"  {size:>9,}  bare psycopg list      p95 {out['bare_list']['p95_ms']:.1f} ms; "
+            f"Django+DRF / bare = {out['framework_overhead_p95']}x; floor (SELECT 1 round trip) "
+            f"p50 {floor['p50_ms']:.2f} ms",
+            flush=True,
+        )
+    return out
+
+
+def explain_plans(db: Database, size: int) -> dict[str, Any]:
+    """Per endpoint: query count, and the slowest statement with its EXPLAIN (ANALYZE, BUFFERS)."""
+    plans: dict[str, Any] = {}
+    text = []
+    for name, path in endpoints(db).items():
+        if path.startswith("cursor:") or "(HTML)" in name:
+            continue
+        try:
+            statements = app.captured_sql(BENCH_USER, path)
+        except Exception as exc:
+            plans[name] = {"error": str(exc)[:300]}
+            continue
+        slowest = max(statements, key=lambda s: s["ms"])
+        plans[name] = {"queries": len(statements), "slowest_ms": slowest["ms"]}
+        text.append(f"### {name} ({size:,} tickets): {len(statements)} queries\n{slowest['sql']}\n")
+        text.append(app.explain(db, slowest["sql"]) + "\n")
+    (RESULTS / f"explain-{size}.txt").write_text("\n".join(text))
+    return plans
+
+
+def load_test(db: Database, port: int, headers: dict[str, str], seconds: int, clients: int) -> dict[str, Any]:
+    """70% lists, 20% details, 10% writes (comments, each counted back from the database after)."""
+    big = db.scalar("SELECT id FROM accounts_tenant WHERE slug = 'big'")
+    with db.connect() as conn:
+        ids = [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT id FROM tickets_ticket WHERE tenant_id = %s ORDER BY random() LIMIT 500", (big,)
+            ).fetchall()
+        ]
+    lists = [p for n, p in endpoints(db).items() if p.startswith("/api/tickets?") and "q " not in n]
+    marker = f"bench-load-{uuid.uuid4().hex[:12]}"
+
+    def action(rng: random.Random) -> measure.Action:
+        roll = rng.random()
+        if roll < 0.7:
+            return "list", "GET", rng.choice(lists), None
+        if roll < 0.9:
+            return "detail", "GET", f"/api/tickets/{rng.choice(ids)}", None
+        body = json.dumps({"body": f"{marker} reply {rng.random()}", "is_internal": False}).encode()
+        return "write", "POST", f"/api/tickets/{rng.choice(ids)}/comments", body
+
+    res = measure.load(port, headers, action, clients, seconds)
+    stored = int(
+        db.scalar("SELECT count(*) FROM tickets_ticketcomment WHERE body LIKE %s", (marker + "%",)) or 0  # type: ignore[call-overload]
+    )
+    out = {
+        "clients": clients,
+        "seconds": round(res.seconds, 1),
+        "requests": res.requests,
+        "throughput_rps": round(res.requests / res.seconds, 1),
+        "errors": res.errors,
+        "error_samples": res.error_samples[:5],
+        "writes_acknowledged": res.writes_ok,
+        "writes_stored": stored,
+        "lost_writes": res.writes_ok - stored,
+        "by_kind": {k: measure.summary(v) for k, v in res.by_kind.items()},
+    }
+    all_samples = [s for v in res.by_kind.values() for s in v]
+    out["all"] = measure.summary(all_samples)
+    return out
+
+
+def write_chart(results: dict[str, Any]) -> None:
+    from bench.png import line_chart
+
+    series: dict[str, list[tuple[float, float]]] = {}
+    for size, run in sorted(results.get("latency", {}).items(), key=lambda kv: int(kv[0])):
+        for name, row in run["endpoints"].items():
+            if "p95_ms" in row:
+                series.setdefault(name, []).append((int(size), row["p95_ms"]))
+        series.setdefault("bare psycopg list", []).append((int(size), run["bare_list"]["p95_ms"]))
+    if series:
+        line_chart(ROOT / "docs" / "performance-latency.png", "p95 latency vs table size", series)
+
+
+def main() -> int:
+    tickets = env_int("BENCH_TICKETS", 100_000)
+    stages = set(os.environ.get("BENCH_STAGES", "migration,latency,load").split(","))
+    repeat = env_int("BENCH_REPEAT", 30)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    server = start_server()
+    results: dict[str, Any] = {
+        "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "scale": tickets,
+        "machine": machine(),
+        "git": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
+    }
+    desk = Database(server, "bench_desk")
+    app.setup(desk)
+
+    if "migration" in stages:
+        sizes = [tickets] if tickets < 1_000_000 else [100_000, tickets]
+        sizes = [env_int("BENCH_MIGRATION_TICKETS", s) for s in sizes]
+        results["migration"] = []
+        for size in sizes:
+            print(f"== migration at {size:,} tickets", flush=True)
+            run = migration.run(server, size)
+            results["migration"].append(run)
+            print("  " + json.dumps(run), flush=True)
+
+    if stages & {"latency", "load"}:
+        desk.recreate()
+        desk.migrate()
+        results["machine"]["postgresql"] = str(desk.scalar("SHOW server_version"))
+        dataset.seed(desk)
+        headers = app.auth_headers(BENCH_USER)
+        results["latency"] = {}
+        results["explain"] = {}
+        sizes = sorted({s for s in SIZES if s <= tickets} | {tickets})
+        for i, size in enumerate(sizes):
+            print(f"== desk at {size:,} tickets", flush=True)
+            start = time.perf_counter()
+            dataset.grow(desk, size)
+            desk.vacuum_analyze()
+            print(f"  filled in {time.perf_counter() - start:.0f} s", flush=True)
+            bare_sql = RESULTS / "bare-sql.json.tmp"
+            bare_sql.write_text(
+                json.dumps(app.data_sql(app.captured_sql(BENCH_USER, "/api/tickets?page=1&limit=10")))
+            )
+            dsn = " ".join(f"{k}={v}" for k, v in desk.conninfo().items())
+            bare_env = dict(os.environ, BENCH_BARE_DSN=dsn,
+                            BENCH_BARE_SQL=str(bare_sql))  # fmt: skip
+            with (
+                gunicorn("bench.bare:application", bare_env, "/ping") as bare_port,
+                gunicorn(
+                    "supportdesk.wsgi:application", desk.env(**app.BENCH_ENV), "/admin/login/"
+                ) as app_port,
+            ):
+                if "latency" in stages:
+                    results["latency"][str(size)] = latency_at(
+                        desk, size, headers, bare_port, app_port, repeat
+                    )
+                    results["explain"][str(size)] = explain_plans(desk, size)
+                if "load" in stages and i == len(sizes) - 1:
+                    print(f"== load: {env_int('BENCH_CLIENTS', 32)} clients at {size:,} tickets", flush=True)
+                    results["load"] = {
+                        "tickets": size,
+                        **load_test(
+                            desk,
+                            app_port,
+                            headers,
+                            env_int("BENCH_LOAD_SECONDS", 20),
+                            env_int("BENCH_CLIENTS", 32),
+                        ),
+                    }
+                    print(
+                        "  " + json.dumps({k: v for k, v in results["load"].items() if k != "by_kind"}),
+                        flush=True,
+                    )
+            bare_sql.unlink()
+
+    name = "full" if tickets >= 1_000_000 else "quick"
+    out = RESULTS / f"{name}.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_chart(results)
+    print(f"results: {out.relative_to(ROOT)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
