@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.choices import Role
@@ -23,6 +24,14 @@ def _fast_password_hasher() -> None:
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _local_memory_cache(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    # Each test starts with an empty cache of its own (no Redis, no cache table needed).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    yield
+    cache.clear()
 
 
 @pytest.fixture
