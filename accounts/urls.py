@@ -1,0 +1,20 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.SignInView.as_view(), name="sign_in"),
+    path("sign-out", views.SignOutView.as_view(), name="sign_out"),
+    path("password/forgot", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/forgot/sent", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password/change", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]

@@ -1,0 +1,116 @@
+"""Sign in, sign out, password reset and change, and the error pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from accounts.choices import UserStatus
+from tests.factories import UserFactory
+
+PASSWORD = "correct horse battery staple"
+REFUSAL = "That email and password do not match an active account."
+
+pytestmark = pytest.mark.django_db
+
+
+def test_front_page_is_the_sign_in_form_with_labelled_fields(client: Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label for="id_username">Email' in html
+    assert '<label for="id_password">Password' in html
+    assert ">Sign in</button>" in html
+    assert "csrfmiddlewaretoken" in html
+    assert "Forgot password?" in html
+
+
+def test_sign_in_with_email_any_case_lands_on_the_inbox(client: Client, agent) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/", {"username": agent.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == "/tickets"
+    assert client.get("/")["Location"] == "/tickets"  # signed in: the front page forwards
+
+
+@pytest.mark.parametrize("which", ["password", "email", "inactive"])
+def test_refusal_does_not_say_which_part_was_wrong(client: Client, agent, which: str) -> None:  # type: ignore[no-untyped-def]
+    email, password = agent.email, PASSWORD
+    if which == "password":
+        password = "wrong"
+    elif which == "email":
+        email = "nobody@acme.example"
+    else:
+        agent.status = UserStatus.INACTIVE
+        agent.save(update_fields=["status"])
+    response = client.post("/", {"username": email, "password": password})
+    assert response.status_code == 200
+    assert REFUSAL in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_is_a_post(client_for, agent) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(agent)
+    assert client.get("/sign-out").status_code == 405
+    response = client.post("/sign-out")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_forgot_password_emails_a_link_that_sets_a_new_password(client: Client, agent) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/password/forgot", {"email": agent.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/password/reset/\S+)", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    form_url = client.get(link.group(1))["Location"]  # Django swaps the token for a session marker
+    response = client.post(
+        form_url, {"new_password1": "a new long passphrase", "new_password2": "a new long passphrase"}
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert client.login(username=agent.email, password="a new long passphrase")
+
+
+def test_forgot_password_for_an_unknown_email_looks_the_same(client: Client) -> None:
+    response = client.post("/password/forgot", {"email": "nobody@acme.example"})
+    assert response.status_code == 302
+    assert response["Location"] == "/password/forgot/sent"
+    assert mail.outbox == []
+
+
+def test_inactive_user_gets_no_reset_email(client: Client) -> None:
+    user = UserFactory(status=UserStatus.INACTIVE)
+    client.post("/password/forgot", {"email": user.email})
+    assert mail.outbox == []
+
+
+def test_change_password(client_for, agent) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(agent)
+    response = client.post(
+        "/password/change",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    agent.refresh_from_db()
+    assert agent.check_password("another long passphrase")
+
+
+def test_change_password_needs_sign_in(client: Client) -> None:
+    response = client.get("/password/change")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/?next=")
+
+
+def test_404_page_uses_the_layout(client_for, agent) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(agent).get("/no-such-page")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Not found" in html
+    assert 'aria-label="Main"' in html
