@@ -167,3 +167,11 @@ LOGGING = {
     # The embedded server's helper narrates every start and stop at INFO.
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# --- API and uploads --------------------------------------------------------------------------------
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where an invitation / reset email sends people to choose a password ({uid} and {token} filled in).
+PASSWORD_SET_URL = env.str("PASSWORD_SET_URL", default=SITE_URL + "/accounts/set-password/{uid}/{token}/")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support Desk <desk@localhost>")
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
