@@ -14,6 +14,12 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    # Invitation emails link here (settings.PASSWORD_SET_URL); same form as a reset.
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_set",
+    ),
     path("password/reset/done", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password/change", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done", views.PasswordChangeDoneView.as_view(), name="password_change_done"),

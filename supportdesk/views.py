@@ -6,9 +6,10 @@ from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, QueryDict
 
 from accounts.models import Tenant, User
+from supportdesk.errors import ServiceError
 
 
 class TenantScopedMixin(LoginRequiredMixin):
@@ -44,3 +45,23 @@ class TenantScopedMixin(LoginRequiredMixin):
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
         context["nav"] = self.nav
         return context
+
+
+def service_error_lines(exc: ServiceError) -> list[str]:
+    """A service refusal as sentences for a page: the message, then each field's problems."""
+    lines = [exc.message]
+    for field, problems in exc.details.items():
+        items = problems if isinstance(problems, list) else [problems]
+        lines.extend(f"{field.replace('_', ' ').capitalize()}: {problem}" for problem in items)
+    return lines
+
+
+def query_string(params: QueryDict, **overrides: str | None) -> str:
+    """The current query string with some parameters replaced (``None`` drops one); keeps order."""
+    query = params.copy()
+    for key, value in overrides.items():
+        query.pop(key, None)
+        if value not in (None, ""):
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"

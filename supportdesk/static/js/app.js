@@ -44,9 +44,17 @@
     /* Reply box: an internal note looks like one before it is sent. */
     if (t.matches("#reply-internal")) {
       t.closest(".reply-box").classList.toggle("internal", t.checked);
-      const button = document.getElementById("reply-submit");
-      if (button) button.textContent = t.checked ? "Add internal note" : "Send reply";
     }
+  });
+
+  /* New ticket: picking a contact from the search-as-you-type list sets the requester. */
+  document.addEventListener("click", function (event) {
+    const pick = event.target.closest("[data-pick-requester]");
+    if (!pick) return;
+    document.getElementById("id_requester").value = pick.dataset.pickRequester;
+    document.getElementById("requester-search").value = pick.dataset.label;
+    document.getElementById("requester-chosen").textContent = "Chosen: " + pick.dataset.label;
+    document.getElementById("requester-options").innerHTML = "";
   });
 
   /* Ticket side panel: show the new value at once (optimistic); the server's answer replaces the
