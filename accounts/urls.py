@@ -22,5 +22,9 @@ urlpatterns = [
     ),
     path("password/reset/done", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password/change", views.PasswordChangeView.as_view(), name="password_change"),
+    path("settings", views.SettingsIndexView.as_view(), name="settings"),
+    path("settings/users", views.UserSettingsView.as_view(), name="settings_users"),
+    path("settings/departments", views.DepartmentSettingsView.as_view(), name="settings_departments"),
+    path("settings/groups", views.GroupSettingsView.as_view(), name="settings_groups"),
     path("password/change/done", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
     path("", include("companies.urls")),
+    path("", include("catalog.urls")),
+    path("", include("audit.urls")),
 ]

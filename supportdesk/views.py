@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseBase, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
+from django.views.generic import TemplateView
 
+from accounts.choices import Role
 from accounts.models import Tenant, User
-from supportdesk.errors import ServiceError
+from accounts.permissions import can
+from supportdesk.errors import ServiceError, ValidationFailed
+
+# Who opens the settings pages; within them, the role matrix decides what each may change.
+SETTINGS_ROLES = (Role.ADMIN, Role.MANAGER)
 
 
 class TenantScopedMixin(LoginRequiredMixin):
@@ -23,6 +32,8 @@ class TenantScopedMixin(LoginRequiredMixin):
     request: HttpRequest
     nav: str = ""
     allowed_roles: tuple[str, ...] = ()
+    # (action, resource) of the role matrix that opening the page needs, e.g. ("view", "audit_log").
+    permission: tuple[str, str] | None = None
 
     @property
     def user(self) -> User:
@@ -33,13 +44,14 @@ class TenantScopedMixin(LoginRequiredMixin):
         return self.user.tenant
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if (
-            request.user.is_authenticated
-            and self.allowed_roles
-            and request.user.role not in self.allowed_roles
-        ):  # type: ignore[union-attr]
+        if request.user.is_authenticated and not self.may_open():
             raise PermissionDenied("Your role cannot open this page.")
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def may_open(self) -> bool:
+        if self.allowed_roles and self.user.role not in self.allowed_roles:
+            return False
+        return self.permission is None or can(self.user, *self.permission)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
@@ -65,3 +77,83 @@ def query_string(params: QueryDict, **overrides: str | None) -> str:
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+class SettingsSectionView(TenantScopedMixin, TemplateView):
+    """One settings list (users, groups, tags ...): the rows, a create form, per-row actions.
+
+    Admins and managers open settings; what each may change comes from the role matrix
+    (``accounts.permissions.can``), and the services enforce the same matrix on every write.
+    A subclass names its ``resource`` and provides ``rows``, ``get_row``, ``create``, ``delete``.
+    """
+
+    template_name = "settings/section.html"
+    nav = "settings"
+    allowed_roles = SETTINGS_ROLES
+    resource: str
+    title: str
+    form_class: type[forms.Form]
+    columns: tuple[tuple[str, str], ...] = (("Name", "name"),)
+
+    def rows(self) -> Iterable[Any]:
+        raise NotImplementedError
+
+    def get_row(self, pk: str) -> Any:
+        raise NotImplementedError
+
+    def create(self, form: Any) -> Any:
+        raise NotImplementedError
+
+    def delete(self, row: Any) -> Any:
+        raise NotImplementedError
+
+    def make_form(self, data: QueryDict | None = None) -> forms.Form:
+        return self.form_class(data, prefix="new")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            title=self.title,
+            rows=self.rows(),
+            columns=self.columns,
+            form=kwargs.get("form") or self.make_form(),
+            can_create=can(self.user, "create", self.resource),
+            can_update=can(self.user, "update", self.resource),
+            can_delete=can(self.user, "delete", self.resource),
+            sections=SETTINGS_SECTIONS,
+            here=self.request.path,
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        action = request.POST.get("action", "")
+        try:
+            if action == "create":
+                form = self.make_form(request.POST)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(form=form), status=400)
+                created = self.create(form)
+                messages.success(request, f"Created {created}.")
+            else:
+                row = self.get_row(request.POST.get("pk", ""))
+                self.row_action(action, row, request.POST)
+        except ServiceError as exc:
+            for line in service_error_lines(exc):
+                messages.error(request, line)
+        return HttpResponseRedirect(request.path)
+
+    def row_action(self, action: str, row: Any, data: QueryDict) -> None:
+        if action != "delete":
+            raise ValidationFailed(f"Unknown action {action!r}.")
+        self.delete(row)
+        messages.success(self.request, f"Deleted {row}.")
+
+
+# (url name, label) of each settings list, in the order the settings menu shows them.
+SETTINGS_SECTIONS = (
+    ("accounts:settings_users", "Users"),
+    ("accounts:settings_departments", "Departments"),
+    ("accounts:settings_groups", "Groups"),
+    ("catalog:settings_categories", "Categories"),
+    ("catalog:settings_tags", "Tags"),
+)

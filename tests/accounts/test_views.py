@@ -9,7 +9,9 @@ from django.core import mail
 from django.test import Client
 
 from accounts.choices import UserStatus
+from accounts.models import Group, User
 from tests.factories import UserFactory
+from tests.helpers import assert_audited
 
 PASSWORD = "correct horse battery staple"
 REFUSAL = "That email and password do not match an active account."
@@ -114,3 +116,85 @@ def test_404_page_uses_the_layout(client_for, agent) -> None:  # type: ignore[no
     html = response.content.decode()
     assert "Not found" in html
     assert 'aria-label="Main"' in html
+
+
+# --- Settings: users, departments, groups ---------------------------------------------------------
+
+
+def test_agent_is_refused_every_settings_page(client_for, agent) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(agent)
+    for url in ("/settings", "/settings/users", "/settings/groups", "/settings/categories", "/settings/tags"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Not allowed" in response.content.decode()
+    assert client.post("/settings/groups", {"action": "create", "new-name": "Sneaky"}).status_code == 403
+    assert "Settings" not in client.get("/tickets").content.decode().split("</nav>")[0]
+
+
+def test_admin_invites_a_user_who_gets_an_email(
+    client_for, admin, tenant, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(admin)
+    page = client.get("/settings/users").content.decode()
+    assert "Invite a user" in page and '<label for="id_new-email">Email' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/settings/users",
+            {
+                "action": "create",
+                "new-name": "Nina New",
+                "new-email": "Nina@Acme.example",
+                "new-role": "agent",
+            },
+        )
+    assert response.status_code == 302
+    invited = User.objects.get(email="nina@acme.example")
+    assert invited.tenant_id == tenant.pk and invited.role == "agent"
+    assert len(mail.outbox) == 1 and "nina@acme.example" in mail.outbox[0].to
+    link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[0].body)
+    assert link and client.get(link.group(1)).status_code in (
+        200,
+        302,
+    )  # the link reaches the set-password form
+
+
+def test_admin_changes_a_role_and_deactivates(client_for, admin, agent) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(admin)
+    client.post("/settings/users", {"action": "role", "pk": str(agent.pk), "role": "manager"})
+    agent.refresh_from_db()
+    assert agent.role == "manager"
+    client.post("/settings/users", {"action": "deactivate", "pk": str(agent.pk)})
+    agent.refresh_from_db()
+    assert agent.status == UserStatus.INACTIVE
+    assert_audited("user.updated", agent.pk, status=("active", "inactive"))
+
+
+def test_manager_sees_users_read_only_and_cannot_change_them(client_for, manager, agent) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(manager)
+    page = client.get("/settings/users").content.decode()
+    assert agent.email in page
+    assert "Send invitation" not in page and "Deactivate" not in page and "Read-only" in page
+    response = client.post("/settings/users", {"action": "role", "pk": str(agent.pk), "role": "admin"})
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    assert agent.role == "agent"
+    assert "may not update users" in client.get("/settings/users").content.decode()
+
+
+def test_admin_creates_and_deletes_groups_and_departments(client_for, admin, tenant) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(admin)
+    for url in ("/settings/groups", "/settings/departments"):
+        assert client.post(url, {"action": "create", "new-name": "Billing"}).status_code == 302
+        assert "Billing" in client.get(url).content.decode()
+    group = Group.objects.get(tenant=tenant, name="Billing")
+    client.post("/settings/groups", {"action": "delete", "pk": str(group.pk)})
+    assert not Group.objects.filter(pk=group.pk).exists()
+
+
+def test_settings_rows_of_another_tenant_are_not_found(client_for, admin, other_tenant) -> None:  # type: ignore[no-untyped-def]
+    foreign = UserFactory(tenant=other_tenant)
+    client = client_for(admin)
+    client.post("/settings/users", {"action": "deactivate", "pk": str(foreign.pk)})
+    foreign.refresh_from_db()
+    assert foreign.status == UserStatus.ACTIVE
+    assert "User not found." in client.get("/settings/users").content.decode()
