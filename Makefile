@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install run test lint format lock clean-db help bench
 
@@ -21,7 +23,13 @@ $(STAMP): requirements.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(CHROMIUM)
+
+# The browser tests drive Debian's Chromium; nothing downloads a browser. Needs root (as in CI).
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "error: $(CHROMIUM) is missing and apt-get is unavailable; install Chromium for the browser tests (tests/e2e)" >&2; exit 1; }
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
