@@ -6,10 +6,13 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 
 from supportdesk.models import TenantModel, TenantOwned
-from tickets.choices import PRIORITY_RANK, SOLVED_STATUSES, Channel, Priority, Status
+from tickets.choices import OPEN_STATUSES, PRIORITY_RANK, SOLVED_STATUSES, Channel, Priority, Status
+
+# Partial indexes cover live rows only: every read that serves a request filters on it.
+LIVE = Q(is_deleted=False)
 
 
 class Ticket(TenantModel):
@@ -71,6 +74,37 @@ class Ticket(TenantModel):
             # Full-text search (tickets.filters uses the same expression).
             GinIndex(
                 SearchVector("subject", "description", config="english"), name="tickets_ticket_search_idx"
+            ),
+            # The ticket list, newest first (selectors.ticket_list): page 1, keyset cursors, and every
+            # filtered list, walked in order until a page is found; the tenant's total (index-only).
+            models.Index(
+                "tenant",
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=LIVE,
+                name="tickets_live_recent_idx",
+            ),
+            # assignedTo=me / none, any status, newest first, and their counts (index-only).
+            models.Index(
+                "tenant",
+                "assignee",
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=LIVE,
+                name="tickets_assignee_recent_idx",
+            ),
+            # Open tickets only (partial): the inbox's views "My open", "Unassigned" and "All open",
+            # newest first, and the view counts (ticket_view_counts), without reading solved tickets.
+            models.Index(
+                "tenant",
+                "assignee",
+                F("created_at").desc(),
+                condition=LIVE & Q(status__in=OPEN_STATUSES),
+                name="tickets_open_assignee_idx",
+            ),
+            # Counts by status and priority (the list's total under those filters): index-only scans.
+            models.Index(
+                fields=["tenant", "status", "priority"], condition=LIVE, name="tickets_status_counts_idx"
             ),
         ]
         constraints = [
@@ -157,6 +191,11 @@ class TicketTag(TenantOwned):
     )
 
     class Meta(TenantOwned.Meta):
+        indexes = [
+            # The tag filter from the tag's side: EXISTS (... WHERE tag_id = ANY(ids)) for a rare tag,
+            # and its count, as index-only scans ((ticket, tag) below serves the per-ticket probe).
+            models.Index(fields=["tag", "ticket"], name="tickets_tag_ticket_idx"),
+        ]
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["ticket", "tag"], name="tickets_tickettag_key"),
