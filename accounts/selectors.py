@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.filters import DepartmentFilterSet, GroupFilterSet, UserFilterSet
 from accounts.models import ApiToken, Department, Group, GroupMembership, Tenant, User
+from supportdesk.caching import REFERENCE, cached
 from supportdesk.selectors import filtered_rows, get_row, tenant_rows
 
 
@@ -50,3 +51,18 @@ def api_token_list(*, tenant: Tenant | Any, user: User) -> QuerySet[ApiToken]:
     if not user.is_admin:
         qs = qs.filter(user_id=user.pk)
     return qs.select_related("user").order_by("-created_at", "-id")
+
+
+def agent_choices(*, tenant: Tenant | Any) -> list[User]:
+    """The tenant's active users, for assignee pickers and filters (cached; see supportdesk.caching)."""
+    return cached(
+        tenant,
+        REFERENCE,
+        "agent_choices",
+        lambda: list(tenant_rows(User, tenant).filter(is_active=True).defer("password")),
+    )
+
+
+def group_choices(*, tenant: Tenant | Any) -> list[Group]:
+    """The tenant's live groups, for pickers and filters (cached)."""
+    return cached(tenant, REFERENCE, "group_choices", lambda: list(tenant_rows(Group, tenant)))

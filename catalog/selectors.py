@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from accounts.models import Tenant, User
 from catalog.filters import CategoryFilterSet, SubcategoryFilterSet, TagFilterSet
 from catalog.models import Category, Subcategory, Tag
+from supportdesk.caching import REFERENCE, cached
 from supportdesk.selectors import filtered_rows, tenant_rows
 
 
@@ -35,3 +36,19 @@ def tag_list(
 ) -> QuerySet[Tag]:
     """The tenant's live tags."""
     return filtered_rows(tenant_rows(Tag, tenant), TagFilterSet, tenant=tenant, user=user, filters=filters)
+
+
+def tag_ids(*, tenant: Tenant | Any, name_or_id: str) -> list[Any]:
+    """Ids of the tenant's live tags with this id or name (any case); empty when there is none."""
+    wanted = name_or_id.strip().lower()
+    return [t.pk for t in tag_choices(tenant=tenant) if str(t.pk) == wanted or t.name.lower() == wanted]
+
+
+def category_choices(*, tenant: Tenant | Any) -> list[Category]:
+    """The tenant's live categories, for pickers and filters (cached; see supportdesk.caching)."""
+    return cached(tenant, REFERENCE, "category_choices", lambda: list(tenant_rows(Category, tenant)))
+
+
+def tag_choices(*, tenant: Tenant | Any) -> list[Tag]:
+    """The tenant's live tags, for pickers, filters and resolving tag names (cached)."""
+    return cached(tenant, REFERENCE, "tag_choices", lambda: list(tenant_rows(Tag, tenant)))

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.permissions import require
 from audit.services import audit_record, diff, snapshot
+from supportdesk.caching import invalidate_for
 from supportdesk.errors import NotFound, StaleVersion, ValidationFailed
 from supportdesk.models import TenantModel
 
@@ -134,6 +135,7 @@ def entity_create(
     instance = model(tenant=tenant, created_by=actor, updated_by=actor, **{**(defaults or {}), **data})
     full_clean(instance)
     save_or_refuse(instance, force_insert=True)
+    invalidate_for(model, tenant)
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -178,6 +180,7 @@ def entity_update(
     locked.updated_by = actor
     full_clean(locked)
     save_or_refuse(locked, update_fields=[*names, "updated_at", "updated_by"])
+    invalidate_for(model, locked.tenant_id)
     changes = diff(before, snapshot(locked, names))
     if changes:
         audit_record(
@@ -204,6 +207,7 @@ def entity_delete(
     locked.updated_at = timezone.now()
     locked.updated_by = actor
     locked.save(update_fields=["is_deleted", "updated_at", "updated_by"])
+    invalidate_for(model, locked.tenant_id)
     audit_record(
         tenant=locked.tenant,
         actor=actor,
@@ -226,6 +230,7 @@ def entity_restore(*, model: type[M], resource: str, instance: M, actor: Any) ->
     locked.updated_at = timezone.now()
     locked.updated_by = actor
     save_or_refuse(locked, update_fields=["is_deleted", "updated_at", "updated_by"])
+    invalidate_for(model, locked.tenant_id)
     audit_record(
         tenant=locked.tenant,
         actor=actor,

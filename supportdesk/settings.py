@@ -149,6 +149,9 @@ CACHES: dict[str, dict[str, Any]] = {
     )
 }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# How long per-tenant reference data and view counts stay cached (seconds). Writes through the services
+# invalidate them at once (supportdesk/caching.py); this only bounds the time-based "recently solved".
+TENANT_CACHE_SECONDS = env.int("TENANT_CACHE_SECONDS", default=300)
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

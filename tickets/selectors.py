@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Tenant, User
 from audit.models import AuditLog
 from catalog.models import Tag
+from supportdesk.caching import TICKETS, cached
 from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
 from supportdesk.services import etag_for
@@ -77,16 +78,29 @@ def ticket_history(*, ticket: Ticket) -> QuerySet[AuditLog]:
 
 
 def ticket_view_counts(*, tenant: Tenant | Any, user: User | Any) -> dict[str, int]:
-    """Counts for the standard views, in one query."""
-    open_ = Q(status__in=OPEN_STATUSES)
-    since = timezone.now() - RECENTLY_SOLVED
-    counts = Ticket.objects.for_tenant(tenant).aggregate(
-        my_open=Count("pk", filter=open_ & Q(assignee_id=getattr(user, "pk", None))),
-        unassigned=Count("pk", filter=open_ & Q(assignee__isnull=True)),
-        all_open=Count("pk", filter=open_),
-        recently_solved=Count("pk", filter=Q(status__in=SOLVED_STATUSES, resolved_at__gte=since)),
-    )
-    return {key: int(value or 0) for key, value in counts.items()}
+    """Counts for the standard views (cached until the tenant's next ticket write).
+
+    Counted over the partial index of open tickets (tickets_open_assignee_idx) plus the recently
+    solved ones, never over the whole table.
+    """
+    user_id = getattr(user, "pk", None)
+
+    def count() -> dict[str, int]:
+        open_ = Q(status__in=OPEN_STATUSES)
+        since = timezone.now() - RECENTLY_SOLVED
+        counts = (
+            Ticket.objects.for_tenant(tenant)
+            .filter(open_ | Q(status__in=SOLVED_STATUSES, resolved_at__gte=since))
+            .aggregate(
+                my_open=Count("pk", filter=open_ & Q(assignee_id=user_id)),
+                unassigned=Count("pk", filter=open_ & Q(assignee__isnull=True)),
+                all_open=Count("pk", filter=open_),
+                recently_solved=Count("pk", filter=Q(status__in=SOLVED_STATUSES, resolved_at__gte=since)),
+            )
+        )
+        return {key: int(value or 0) for key, value in counts.items()}
+
+    return cached(tenant, TICKETS, f"view_counts:{user_id}", count)
 
 
 def ticket_etag(ticket: Ticket) -> str:

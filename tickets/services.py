@@ -17,6 +17,7 @@ from accounts.models import Tenant, User
 from accounts.permissions import require
 from audit.services import audit_record, diff, snapshot
 from catalog.models import Tag
+from supportdesk.caching import TICKETS, invalidate
 from supportdesk.errors import NotFound, StaleVersion, TooLarge, ValidationFailed
 from supportdesk.ids import new_id
 from supportdesk.services import (
@@ -145,6 +146,7 @@ def ticket_create(*, tenant: Tenant, actor: User, data: Mapping[str, Any]) -> Ti
     _apply(ticket, {"status": fields.pop("status", Status.NEW), **fields})
     full_clean(ticket)
     save_or_refuse(ticket, force_insert=True)
+    invalidate(tenant, TICKETS)
     _set_tags(ticket, actor, add=tags)
     after = snapshot(ticket, ["number", *TICKET_FIELDS])
     after["tags"] = sorted(t.name for t in tags)
@@ -177,6 +179,7 @@ def _update_locked(
     locked.updated_by = actor
     full_clean(locked)
     save_or_refuse(locked, update_fields=[*touched, "updated_at", "updated_by"])
+    invalidate(locked.tenant_id, TICKETS)
     if replace_tags is not None:
         current = {t.pk for t in locked.tags.all()}
         wanted = {t.pk for t in replace_tags}

@@ -19,10 +19,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.selectors import group_list, user_list
+from accounts.selectors import agent_choices, group_choices
 from audit.models import AuditLog
 from catalog.models import Subcategory
-from catalog.selectors import category_list, tag_list
+from catalog.selectors import category_choices, tag_choices
 from companies.models import Contact
 from companies.selectors import contact_list
 from supportdesk.errors import NotFound, ServiceError, StaleVersion
@@ -120,10 +120,10 @@ class TicketListView(TenantScopedMixin, TemplateView):
             statuses=Status.choices,
             priorities=Priority.choices,
             # Lists, because the filters and the bulk bar both show them.
-            agents=list(user_list(tenant=self.tenant).filter(is_active=True)),
-            groups=group_list(tenant=self.tenant),
-            categories=category_list(tenant=self.tenant),
-            tags=list(tag_list(tenant=self.tenant)),
+            agents=agent_choices(tenant=self.tenant),
+            groups=group_choices(tenant=self.tenant),
+            categories=category_choices(tenant=self.tenant),
+            tags=tag_choices(tenant=self.tenant),
             here=self.request.get_full_path(),
         )
         return context

@@ -1,0 +1,82 @@
+"""Per-tenant caching of data read on every page, in the cache every server process shares.
+
+Redis when ``REDIS_URL`` is set, the database cache otherwise, local memory in tests (settings).
+What is cached: reference data for pickers and filters (users, groups, categories, tags) and the
+inbox's view counts. Each tenant has a *version* per kind of data; a cached value's key carries
+the version it was computed at. A service that writes calls ``invalidate(tenant, kind)``: the
+version changes at once (so later reads in the same transaction recompute) and again when the
+transaction commits (so a value another request computed from the pre-commit rows in between is
+never read). Old values are never deleted, only no longer found; they expire after their timeout.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+
+REFERENCE = "reference"  # users, groups, categories, subcategories, tags, departments
+TICKETS = "tickets"  # anything counted over tickets (the view counts)
+KINDS = (REFERENCE, TICKETS)
+# Which kind of cached data a write to a model changes (models not named here are not cached).
+MODEL_KINDS = {
+    "accounts.user": REFERENCE,
+    "accounts.group": REFERENCE,
+    "accounts.department": REFERENCE,
+    "catalog.category": REFERENCE,
+    "catalog.subcategory": REFERENCE,
+    "catalog.tag": REFERENCE,
+    "tickets.ticket": TICKETS,
+}
+
+
+def _version_key(tenant_id: Any, kind: str) -> str:
+    return f"sd:{kind}:{tenant_id}:version"
+
+
+def _tenant_id(tenant: Any) -> Any:
+    return getattr(tenant, "pk", tenant)
+
+
+def _bump(tenant_id: Any, kind: str) -> None:
+    cache.set(_version_key(tenant_id, kind), uuid.uuid4().hex, None)
+
+
+def cached(tenant: Any, kind: str, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, cached for the tenant until the next write of ``kind`` (or the timeout)."""
+    tenant_id = _tenant_id(tenant)
+    version_key = _version_key(tenant_id, kind)
+    version = cache.get(version_key)
+    if version is None:
+        version = uuid.uuid4().hex
+        # add, not set: two first readers must not replace each other's version needlessly.
+        if not cache.add(version_key, version, None):
+            version = cache.get(version_key) or version
+    key = f"sd:{kind}:{tenant_id}:{version}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.TENANT_CACHE_SECONDS)
+    return value
+
+
+def invalidate(tenant: Any, kind: str) -> None:
+    """The tenant's ``kind`` data changed: bump its version now and again after the commit."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown cache kind {kind!r}")
+    tenant_id = _tenant_id(tenant)
+    _bump(tenant_id, kind)
+    transaction.on_commit(lambda: _bump(tenant_id, kind))
+
+
+def invalidate_for(model: type[Any], tenant: Any) -> None:
+    """A row of ``model`` of the tenant was written: invalidate what is cached from that model."""
+    kind = MODEL_KINDS.get(model._meta.label_lower)
+    if kind is not None:
+        invalidate(tenant, kind)

@@ -1,0 +1,119 @@
+"""Cached reference data and view counts: served without queries, never stale after a service write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from accounts import services as account_services
+from accounts.models import Tenant, User
+from accounts.selectors import agent_choices, group_choices
+from catalog import services as catalog_services
+from catalog.selectors import category_choices, tag_choices, tag_ids
+from tests.factories import CategoryFactory, GroupFactory, TagFactory, TicketFactory, UserFactory
+from tickets import services as ticket_services
+from tickets.selectors import ticket_view_counts
+
+pytestmark = pytest.mark.django_db
+
+
+def names(rows: list[Any]) -> list[str]:
+    return [row.name for row in rows]
+
+
+@pytest.fixture
+def read_twice(django_assert_num_queries) -> Callable[[Callable[[], Any]], Any]:  # type: ignore[no-untyped-def]
+    """Read once (it may query), then again: the second read must come from the cache alone."""
+
+    def read(reader: Callable[[], Any]) -> Any:
+        first = reader()
+        with django_assert_num_queries(0):
+            assert reader() == first
+        return first
+
+    return read
+
+
+@pytest.mark.parametrize("commit", [False, True], ids=["same-transaction", "after-commit"])
+def test_tag_choices_are_cached_and_fresh_after_each_kind_of_tag_write(
+    tenant: Tenant, manager: User, read_twice, django_capture_on_commit_callbacks, commit: bool
+) -> None:
+    old = TagFactory(tenant=tenant, name="billing")
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing"]
+
+    with django_capture_on_commit_callbacks(execute=commit):
+        new = catalog_services.tag_create(tenant=tenant, actor=manager, data={"name": "vip"})
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing", "vip"]
+
+    with django_capture_on_commit_callbacks(execute=commit):
+        catalog_services.tag_update(tag=new, actor=manager, data={"name": "gold"})
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing", "gold"]
+
+    with django_capture_on_commit_callbacks(execute=commit):
+        catalog_services.tag_delete(tag=old, actor=manager)
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["gold"]
+    assert tag_ids(tenant=tenant, name_or_id="BILLING") == []
+
+    with django_capture_on_commit_callbacks(execute=commit):
+        catalog_services.tag_restore(tag=old, actor=manager)
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing", "gold"]
+    assert tag_ids(tenant=tenant, name_or_id="BILLING") == [old.pk]
+
+
+def test_category_group_and_agent_pickers_follow_service_writes(
+    tenant: Tenant, admin: User, read_twice
+) -> None:
+    CategoryFactory(tenant=tenant, name="Hardware")
+    group = GroupFactory(tenant=tenant, name="Tier 1")
+    agent = UserFactory(tenant=tenant, name="Bea Agent")
+    read_twice(lambda: category_choices(tenant=tenant))
+    read_twice(lambda: group_choices(tenant=tenant))
+    assert "Bea Agent" in names(read_twice(lambda: agent_choices(tenant=tenant)))
+
+    catalog_services.category_create(tenant=tenant, actor=admin, data={"name": "Software"})
+    account_services.group_update(group=group, actor=admin, data={"name": "Tier 2"})
+    account_services.user_deactivate(user=agent, actor=admin)
+
+    assert names(read_twice(lambda: category_choices(tenant=tenant))) == ["Hardware", "Software"]
+    assert names(read_twice(lambda: group_choices(tenant=tenant))) == ["Tier 2"]
+    assert "Bea Agent" not in names(read_twice(lambda: agent_choices(tenant=tenant)))
+
+
+def test_cached_users_do_not_carry_password_hashes(tenant: Tenant, agent: User) -> None:
+    cached_agent = next(u for u in agent_choices(tenant=tenant) if u.pk == agent.pk)
+    assert "password" in cached_agent.get_deferred_fields()
+
+
+def test_view_counts_are_cached_per_user_and_fresh_after_ticket_writes(
+    tenant: Tenant, agent: User, manager: User, read_twice, django_capture_on_commit_callbacks
+) -> None:
+    ticket = TicketFactory(tenant=tenant, assignee=agent, status="open")
+    TicketFactory(tenant=tenant, status="new")
+    counts = read_twice(lambda: ticket_view_counts(tenant=tenant, user=agent))
+    assert (counts["my_open"], counts["unassigned"], counts["all_open"]) == (1, 1, 2)
+    assert read_twice(lambda: ticket_view_counts(tenant=tenant, user=manager))["my_open"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_update(ticket=ticket, actor=agent, data={"status": "resolved"})
+    counts = read_twice(lambda: ticket_view_counts(tenant=tenant, user=agent))
+    assert (counts["my_open"], counts["all_open"], counts["recently_solved"]) == (0, 1, 1)
+
+    requester = TicketFactory(tenant=tenant).requester
+    ticket_services.ticket_create(tenant=tenant, actor=agent, data={"subject": "New", "requester": requester})
+    assert read_twice(lambda: ticket_view_counts(tenant=tenant, user=agent))["all_open"] == 3
+
+    ticket_services.ticket_delete(ticket=ticket, actor=manager)
+    assert read_twice(lambda: ticket_view_counts(tenant=tenant, user=agent))["recently_solved"] == 0
+
+
+def test_a_write_in_one_tenant_leaves_the_other_tenants_cache_alone(
+    tenant: Tenant, other_tenant: Tenant, manager: User, read_twice, django_assert_num_queries
+) -> None:
+    TagFactory(tenant=other_tenant, name="theirs")
+    read_twice(lambda: tag_choices(tenant=other_tenant))
+    catalog_services.tag_create(tenant=tenant, actor=manager, data={"name": "ours"})
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["ours"]
+    with django_assert_num_queries(0):
+        assert names(tag_choices(tenant=other_tenant)) == ["theirs"]

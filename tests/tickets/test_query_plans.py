@@ -1,0 +1,74 @@
+"""The ticket list's queries have the shape its indexes serve (the timings themselves live in bench/).
+
+With sequential scans priced out, PostgreSQL picks an index whenever one matches the query; a
+change to the ordering (e.g. NULLS LAST), the filters or the index that breaks the match shows up
+here as a plan without it. Tables are tiny, so only the plan's shape is asserted, never its time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+
+from accounts.models import Tenant, User
+from tests.factories import TagFactory, TicketFactory, TicketTagFactory
+from tickets.selectors import ticket_list
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(qs: QuerySet[Any]) -> str:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.fixture
+def tickets(tenant: Tenant, agent: User) -> None:
+    popular = TagFactory(tenant=tenant, name="billing")
+    for i in range(30):
+        ticket = TicketFactory(tenant=tenant, assignee=agent if i % 3 else None, status="open")
+        if i % 2:
+            TicketTagFactory(tenant=tenant, ticket=ticket, tag=popular)
+
+
+@pytest.mark.parametrize(
+    ("filters", "index"),
+    [
+        ({}, "tickets_live_recent_idx"),
+        ({"status": "open"}, "tickets_live_recent_idx"),
+        ({"assignedTo": "me"}, "tickets_assignee_recent_idx"),
+    ],
+)
+def test_list_pages_walk_an_index_in_order(tenant: Tenant, agent: User, tickets, filters, index) -> None:
+    text = plan(ticket_list(tenant=tenant, user=agent, filters=filters)[:10])
+    assert index in text, text
+    assert "Sort" not in text.split(index)[0], f"the page is sorted instead of read in order:\n{text}"
+
+
+def test_tag_filter_probes_tag_ids_without_joining_tag_names(tenant: Tenant, agent: User, tickets) -> None:
+    qs = ticket_list(tenant=tenant, user=agent, filters={"tag": "BILLING"})
+    sql = str(qs.query)
+    assert "catalog_tag" not in sql.split("ORDER BY")[0].split("FROM", 1)[1].split("LEFT OUTER JOIN")[0]
+    assert "tickets_tickettag" in sql
+    assert qs.count() == 15
+
+
+def index_expression(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef(%s::regclass)", [name])
+        definition = cursor.fetchone()[0]
+    return definition.split(" USING gin (", 1)[1].rsplit(")", 1)[0]
+
+
+def test_full_text_matches_with_the_expressions_of_its_gin_indexes(
+    tenant: Tenant, agent: User, tickets
+) -> None:
+    text = plan(ticket_list(tenant=tenant, user=agent, filters={"q": "printer"})[:10])
+    for index in ("tickets_ticket_search_idx", "tickets_comment_search_idx"):
+        assert f"{index_expression(index)} @@" in text, (index, text)
