@@ -2,7 +2,7 @@
 
 Scale: ``BENCH_TICKETS`` (default 100,000; ``1000000`` for the full run). Latency is measured at every
 size of 10k / 100k / 1M up to it, on one desk that grows. Other knobs: ``BENCH_STAGES``
-(``migration,latency,load``), ``BENCH_REPEAT`` (requests per endpoint), ``BENCH_LOAD_SECONDS``,
+(``migration,latency,ablation,load``), ``BENCH_REPEAT`` (requests per endpoint), ``BENCH_LOAD_SECONDS``,
 ``BENCH_CLIENTS`` (32), ``BENCH_MIGRATION_TICKETS`` (the migration data set's size; default the
 scale, capped at 100k unless the scale is full). Every figure is also printed as a ratio to a floor
 measured in the same run: latency to the bare ``SELECT 1`` round trip, the Django list to the bare
@@ -25,7 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench import app, dataset, measure, migration
+from bench import ablation, app, dataset, measure, migration
 from bench.pg import ROOT, Database, start_server
 from bench.server import THREADS, WORKERS, gunicorn
 
@@ -237,7 +237,7 @@ def write_chart(results: dict[str, Any]) -> None:
 
 def main() -> int:
     tickets = env_int("BENCH_TICKETS", 100_000)
-    stages = set(os.environ.get("BENCH_STAGES", "migration,latency,load").split(","))
+    stages = set(os.environ.get("BENCH_STAGES", "migration,latency,ablation,load").split(","))
     repeat = env_int("BENCH_REPEAT", 30)
     RESULTS.mkdir(parents=True, exist_ok=True)
     server = start_server()
@@ -262,7 +262,7 @@ def main() -> int:
             results["migration"].append(run)
             print("  " + json.dumps(run), flush=True)
 
-    if stages & {"latency", "load"}:
+    if stages & {"latency", "ablation", "load"}:
         desk.recreate()
         desk.migrate()
         results["machine"]["postgresql"] = str(desk.scalar("SHOW server_version"))
@@ -295,6 +295,9 @@ def main() -> int:
                         desk, size, headers, bare_port, app_port, repeat
                     )
                     results["explain"][str(size)] = explain_plans(desk, size)
+                if "ablation" in stages and i == len(sizes) - 1:
+                    print(f"== what each optimisation bought, at {size:,} tickets", flush=True)
+                    results["ablation"] = {"tickets": size, "rows": ablation.run(desk, BENCH_USER)}
                 if "load" in stages and i == len(sizes) - 1:
                     print(f"== load: {env_int('BENCH_CLIENTS', 32)} clients at {size:,} tickets", flush=True)
                     results["load"] = {

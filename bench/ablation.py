@@ -1,0 +1,129 @@
+"""What each optimisation bought: the same query before and after it, on the same data, in one run.
+
+An index is taken away inside a transaction that is rolled back (PostgreSQL's DDL is
+transactional), so "before" is the real plan without it; a query-shape change is measured by
+running the old shape, rebuilt here with the ORM exactly as it was. Times are the median of a few
+``EXPLAIN (ANALYZE)`` executions (server time, no network), after one warm-up.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+from bench import dataset
+from bench.pg import Database
+
+RUNS = 3
+
+
+def _server_ms(db: Database, sql: str, drop: tuple[str, ...] = ()) -> float:
+    times = []
+    with db.connect() as conn:
+        for i in range(RUNS + 1):
+            with conn.transaction(force_rollback=True):
+                for index in drop:
+                    conn.execute(f'DROP INDEX "{index}"'.encode())
+                rows = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}".encode()).fetchone()
+            if i:
+                times.append(float(rows[0][0]["Execution Time"]))  # type: ignore[index]
+    return round(statistics.median(times), 2)
+
+
+def _sql(qs: Any) -> str:
+    from django.db import connection
+
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        return cursor.mogrify(sql, params)  # type: ignore[no-any-return]
+
+
+def cases(user_email: str) -> list[tuple[str, Callable[[], str], Callable[[], str], tuple[str, ...]]]:
+    """(name, before SQL, after SQL, indexes to drop for "before")."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+    from django.db.models import Exists, F, OuterRef, Q
+
+    from accounts.models import User
+    from tickets.filters import COMMENT_SEARCH_VECTOR, SEARCH_CONFIG, TICKET_SEARCH_VECTOR
+    from tickets.models import Ticket, TicketComment, TicketTag
+    from tickets.selectors import ticket_list
+
+    user = User.objects.get(email=user_email)
+    tenant = user.tenant_id
+
+    def page(filters: dict[str, str]) -> Callable[[], str]:
+        return lambda: _sql(ticket_list(tenant=tenant, user=user, filters=filters)[:10])
+
+    def counted(qs: Any) -> str:
+        return f"SELECT count(*) FROM ({_sql(qs.order_by().values('pk'))}) AS c"
+
+    def old_tag_join() -> str:
+        qs = ticket_list(tenant=tenant, user=user).filter(
+            Exists(
+                TicketTag.objects.filter(
+                    Q(tag__name__iexact=dataset.POPULAR_TAG), ticket_id=OuterRef("pk"), tag__is_deleted=False
+                )
+            )
+        )
+        return counted(qs)
+
+    def old_full_text() -> str:
+        query = SearchQuery(dataset.RARE_WORD, search_type="websearch", config=SEARCH_CONFIG)
+        in_comments = TicketComment.objects.annotate(document=COMMENT_SEARCH_VECTOR).filter(
+            ticket_id=OuterRef("pk"), is_deleted=False, document=query
+        )
+        qs = (
+            Ticket.objects.for_tenant(tenant)
+            .annotate(document=TICKET_SEARCH_VECTOR, rank=SearchRank(F("document"), query))
+            .filter(Q(document=query) | Q(Exists(in_comments)))
+            .order_by(F("rank").desc(), F("created_at").desc(), F("id").desc())
+        )
+        return _sql(qs[:10])
+
+    recent = ("tickets_live_recent_idx",)
+    assignee = ("tickets_assignee_recent_idx", "tickets_open_assignee_idx")
+    status_priority = {"status": "open,pending", "priority": "high"}
+
+    def status_count() -> str:
+        return counted(ticket_list(tenant=tenant, user=user, filters=status_priority))
+
+    def tag_count() -> str:
+        return counted(ticket_list(tenant=tenant, user=user, filters={"tag": dataset.POPULAR_TAG}))
+
+    rare = page({"tag": dataset.RARE_TAG})
+    return [
+        ("list page 1 (index on tenant, created_at)", page({}), page({}), recent),
+        (
+            "assignedTo=me page (assignee index)",
+            page({"assignedTo": "me"}),
+            page({"assignedTo": "me"}),
+            assignee,
+        ),
+        (
+            "count status+priority (covering index)",
+            status_count,
+            status_count,
+            ("tickets_status_counts_idx",),
+        ),
+        ("count popular tag: JOIN on name -> EXISTS on ids", old_tag_join, tag_count, ()),
+        ("rare tag page ((tag, ticket) index)", rare, rare, ("tickets_tag_ticket_idx",)),
+        (
+            "full text page: correlated EXISTS -> GIN id sets",
+            old_full_text,
+            page({"q": dataset.RARE_WORD}),
+            (),
+        ),
+    ]
+
+
+def run(db: Database, user_email: str) -> list[dict[str, Any]]:
+    out = []
+    for name, before, after, drop in cases(user_email):
+        before_ms = _server_ms(db, before(), drop)
+        after_ms = _server_ms(db, after())
+        row = {"optimisation": name, "before_ms": before_ms, "after_ms": after_ms}
+        row["speedup"] = round(before_ms / after_ms, 1) if after_ms else None
+        print(f"  {name:<62} {before_ms:9.1f} ms -> {after_ms:8.1f} ms  ({row['speedup']}x)", flush=True)
+        out.append(row)
+    return out
