@@ -230,10 +230,30 @@ def ticket_count(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM tickets_ticket") or 0)  # type: ignore[call-overload]
 
 
+FILLED_TABLES = ("tickets_ticket", "tickets_ticketcomment", "tickets_tickettag")
+# Below this many new tickets, indexes are kept during the fill (rebuilding them costs more).
+REBUILD_ABOVE = 50_000
+
+_SECONDARY_INDEXES = """
+SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid = ANY(%s::regclass[])
+  AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
+
+
 def grow(db: Database, total: int) -> None:
-    """Add tickets (with threads and tags) until the desk holds ``total``, split by tenant share."""
+    """Add tickets (with threads and tags) until the desk holds ``total``, split by tenant share.
+
+    A big step drops the secondary indexes of the filled tables and builds them again after (as
+    a restore does): 2-3x faster than maintaining a GIN index row by row.
+    """
     with db.connect() as conn:
         conn.execute(_sql(_SETUP).encode())
+        rebuild = total - ticket_count(db) > REBUILD_ABOVE
+        indexes = conn.execute(_SECONDARY_INDEXES, (list(FILLED_TABLES),)).fetchall() if rebuild else []
+        for name, _definition in indexes:
+            conn.execute(f"DROP INDEX {name}".encode())
         for slug, share, _agents, _contacts in TENANTS:
             have = int(
                 conn.execute(
@@ -246,3 +266,7 @@ def grow(db: Database, total: int) -> None:
             if want <= have:
                 continue
             conn.execute(_sql(_GROW, slug=slug, count=want - have, spacing=round(90 / share)).encode())
+        if indexes:
+            conn.execute("SET maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            conn.execute(definition.encode())
