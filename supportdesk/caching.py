@@ -25,13 +25,14 @@ REFERENCE = "reference"  # users, groups, categories, subcategories, tags, depar
 TICKETS = "tickets"  # anything counted over tickets (the view counts)
 KINDS = (REFERENCE, TICKETS)
 # Which kind of cached data a write to a model changes (models not named here are not cached).
-MODEL_KINDS = {
+MODEL_KINDS: dict[str, str | tuple[str, ...]] = {
     "accounts.user": REFERENCE,
     "accounts.group": REFERENCE,
     "accounts.department": REFERENCE,
     "catalog.category": REFERENCE,
     "catalog.subcategory": REFERENCE,
-    "catalog.tag": REFERENCE,
+    # A tag's name or deletion changes which tickets a tag filter finds, hence the cached totals.
+    "catalog.tag": (REFERENCE, TICKETS),
     "tickets.ticket": TICKETS,
 }
 
@@ -77,6 +78,6 @@ def invalidate(tenant: Any, kind: str) -> None:
 
 def invalidate_for(model: type[Any], tenant: Any) -> None:
     """A row of ``model`` of the tenant was written: invalidate what is cached from that model."""
-    kind = MODEL_KINDS.get(model._meta.label_lower)
-    if kind is not None:
+    kinds = MODEL_KINDS.get(model._meta.label_lower, ())
+    for kind in (kinds,) if isinstance(kinds, str) else kinds:
         invalidate(tenant, kind)

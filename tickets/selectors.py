@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -41,6 +42,34 @@ def ticket_list(
     """
     qs = _tickets(tenant).order_by(F("created_at").desc(), F("id").desc())
     return filtered(TicketFilterSet, qs, filters, tenant=tenant, user=user)
+
+
+# Parameters that choose a page or an order, not which tickets are counted.
+PAGING_PARAMETERS = frozenset({"page", "limit", "cursor", "ordering", "expand"})
+
+
+def ticket_list_total(
+    *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any], count: Callable[[], int]
+) -> int:
+    """``count()`` of a filtered ticket list, cached until the tenant's next ticket or tag write.
+
+    Keyed by the filters (not the page), so paging through a list counts once; ``me`` makes the
+    key the user's own. Ticket services and tag writes invalidate it (supportdesk.caching).
+    """
+    items = sorted(
+        (
+            key,
+            ",".join(sorted(str(v) for v in filters.getlist(key)))
+            if hasattr(filters, "getlist")
+            else str(value),
+        )
+        for key, value in filters.items()
+        if key not in PAGING_PARAMETERS
+    )
+    if any("me" in value.split(",") for _, value in items):
+        items.append(("user", str(getattr(user, "pk", user))))
+    digest = hashlib.sha256(repr(items).encode()).hexdigest()[:32]
+    return cached(tenant, TICKETS, f"list_total:{digest}", count)
 
 
 def ticket_get(*, tenant: Tenant | Any, number: int | None = None, pk: Any = None) -> Ticket:

@@ -119,12 +119,14 @@ class EnvelopePagination(BasePagination):
         full_text = bool(str(request.query_params.get("q") or "").strip()) and getattr(
             view, "full_text_capped", False
         )
+        # A view may cache its counts (the exact count is the cost centre of a big list).
+        count_with = getattr(view, "count_with", None) or (lambda count: count())
         if full_text:
-            self.total = queryset.order_by()[: FULL_TEXT_COUNT_CAP + 1].count()
+            self.total = count_with(lambda: queryset.order_by()[: FULL_TEXT_COUNT_CAP + 1].count())
             self.total_exact = self.total <= FULL_TEXT_COUNT_CAP
             self.total = min(self.total, FULL_TEXT_COUNT_CAP)
         else:
-            self.total = queryset.count()
+            self.total = count_with(queryset.count)
             self.total_exact = True
         if cursor:
             self.page: int | None = None

@@ -12,7 +12,14 @@ from accounts.models import Tenant, User
 from accounts.selectors import agent_choices, group_choices
 from catalog import services as catalog_services
 from catalog.selectors import category_choices, tag_choices, tag_ids
-from tests.factories import CategoryFactory, GroupFactory, TagFactory, TicketFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    GroupFactory,
+    TagFactory,
+    TicketFactory,
+    TicketTagFactory,
+    UserFactory,
+)
 from tickets import services as ticket_services
 from tickets.selectors import ticket_view_counts
 
@@ -117,3 +124,47 @@ def test_a_write_in_one_tenant_leaves_the_other_tenants_cache_alone(
     assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["ours"]
     with django_assert_num_queries(0):
         assert names(tag_choices(tenant=other_tenant)) == ["theirs"]
+
+
+def count_queries(queries: list[dict[str, Any]]) -> int:
+    return sum('SELECT COUNT(*) AS "__count" FROM "tickets_ticket"' in q["sql"] for q in queries)
+
+
+def test_the_api_list_total_is_counted_once_per_filter_and_fresh_after_writes(
+    tenant: Tenant, agent: User, manager: User, client_for
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tag = TagFactory(tenant=tenant, name="vip")
+    for ticket in TicketFactory.create_batch(3, tenant=tenant, assignee=agent):
+        TicketTagFactory(tenant=tenant, ticket=ticket, tag=tag)
+    client = client_for(agent)
+
+    def total(path: str) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        assert response.status_code == 200, response.content
+        return response.json()["pagination"]["total"], count_queries(ctx.captured_queries)
+
+    assert total("/api/tickets?page=1&limit=2") == (3, 1)
+    assert total("/api/tickets?page=2&limit=2") == (3, 0)  # another page of the same list: cached
+    assert total("/api/tickets?assignedTo=me") == (3, 1)
+    assert total("/api/tickets?tag=vip") == (3, 1)
+
+    requester = TicketFactory(tenant=tenant).requester  # written around the services: not seen yet
+    response = client.post(
+        "/api/tickets",
+        {"subject": "Printer", "requester": str(requester.pk)},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert total("/api/tickets") == (5, 1)
+
+    catalog_services.tag_delete(tag=tag, actor=manager)
+    assert total("/api/tickets?tag=vip")[0] == 0
+
+    # "me" is the signed-in user: another agent's total under the same filter is their own.
+    other = UserFactory(tenant=tenant)
+    client = client_for(other)
+    assert total("/api/tickets?assignedTo=me") == (0, 1)
