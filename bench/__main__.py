@@ -25,7 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench import ablation, app, dataset, measure, migration
+from bench import ablation, app, dataset, measure, migration, report
 from bench.pg import ROOT, Database, start_server
 from bench.server import THREADS, WORKERS, gunicorn
 
@@ -319,6 +319,7 @@ def main() -> int:
     name = "full" if tickets >= 1_000_000 else "quick"
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(report.render(results))
     write_chart(results)
     print(f"results: {out.relative_to(ROOT)}", flush=True)
     return 0
