@@ -2,11 +2,11 @@
 
 Redis when ``REDIS_URL`` is set, the database cache otherwise, local memory in tests (settings).
 What is cached: reference data for pickers and filters (users, groups, categories, tags) and the
-inbox's view counts. Each tenant has a *version* per kind of data; a cached value's key carries
-the version it was computed at. A service that writes calls ``invalidate(tenant, kind)``: the
-version changes at once (so later reads in the same transaction recompute) and again when the
+inbox's view counts, the ticket list's totals. Each tenant has a *version* per kind of data; a
+cached value is stored with the version it was computed at and only served while that version is
+current. A service that writes calls ``invalidate(tenant, kind)``: the version changes at once (so later reads in the same transaction recompute) and again when the
 transaction commits (so a value another request computed from the pre-commit rows in between is
-never read). Old values are never deleted, only no longer found; they expire after their timeout.
+never served). Nothing is deleted: a stale value is recomputed on its next read.
 """
 
 from __future__ import annotations
@@ -50,20 +50,26 @@ def _bump(tenant_id: Any, kind: str) -> None:
 
 
 def cached(tenant: Any, kind: str, name: str, compute: Callable[[], T]) -> T:
-    """``compute()``, cached for the tenant until the next write of ``kind`` (or the timeout)."""
+    """``compute()``, cached for the tenant until the next write of ``kind`` (or the timeout).
+
+    One cache round trip on a hit: the tenant's version and the value (stored with the version
+    it was computed at) are read together.
+    """
     tenant_id = _tenant_id(tenant)
     version_key = _version_key(tenant_id, kind)
-    version = cache.get(version_key)
+    key = f"sd:{kind}:{tenant_id}:{name}"
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
     if version is None:
         version = uuid.uuid4().hex
         # add, not set: two first readers must not replace each other's version needlessly.
         if not cache.add(version_key, version, None):
             version = cache.get(version_key) or version
-    key = f"sd:{kind}:{tenant_id}:{version}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, settings.TENANT_CACHE_SECONDS)
+    stored = found.get(key)
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    value = compute()
+    cache.set(key, (version, value), settings.TENANT_CACHE_SECONDS)
     return value
 
 
