@@ -4,9 +4,9 @@ Redis when ``REDIS_URL`` is set, the database cache otherwise, local memory in t
 What is cached: reference data for pickers and filters (users, groups, categories, tags) and the
 inbox's view counts, the ticket list's totals. Each tenant has a *version* per kind of data; a
 cached value is stored with the version it was computed at and only served while that version is
-current. A service that writes calls ``invalidate(tenant, kind)``: the version changes at once (so later reads in the same transaction recompute) and again when the
-transaction commits (so a value another request computed from the pre-commit rows in between is
-never served). Nothing is deleted: a stale value is recomputed on its next read.
+current. A service that writes calls ``invalidate(tenant, kind)``: the version changes at once
+(so later reads in the same transaction recompute) and again when the transaction commits (so a
+value another request computed from the pre-commit rows in between is never served). Nothing is deleted: a stale value is recomputed on its next read.
 """
 
 from __future__ import annotations
