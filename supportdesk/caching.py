@@ -6,7 +6,8 @@ inbox's view counts, the ticket list's totals. Each tenant has a *version* per k
 cached value is stored with the version it was computed at and only served while that version is
 current. A service that writes calls ``invalidate(tenant, kind)``: the version changes at once
 (so later reads in the same transaction recompute) and again when the transaction commits (so a
-value another request computed from the pre-commit rows in between is never served). Nothing is deleted: a stale value is recomputed on its next read.
+value another request computed from the pre-commit rows in between is never served). Nothing is
+deleted: a stale value is recomputed on its next read.
 """
 
 from __future__ import annotations
