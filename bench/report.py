@@ -103,7 +103,7 @@ def render(results: dict[str, Any]) -> str:
         f"Run {results['started_at']} at commit {results['git']}, scale {results['scale']:,} tickets. "
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, load average at start "
         f"{m['load_avg_at_start']}; PostgreSQL {m['postgresql']} (pgserver); Python {m['python']}; "
-        f"gunicorn {m['gunicorn']}.",
+        f"gunicorn {m['gunicorn']}; cache {m.get('cache', 'database')}.",
         "### Migration vs. the floor",
         migration_table(results),
         "### API and page latency (through gunicorn, auth, tenant scoping, serialisation)",

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from bench.pg import PYTHON, ROOT
 
+LOG_DIR = ROOT / ".data" / "bench" / "logs"
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 
@@ -36,7 +39,10 @@ def gunicorn(app: str, env: dict[str, str], health_path: str = "/") -> Iterator[
         "--log-level", "warning",
         "--timeout", "120",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    # The access and app log lines go to a file, not between the bench's figures.
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = (LOG_DIR / f"gunicorn-{port}.log").open("wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -60,3 +66,30 @@ def gunicorn(app: str, env: dict[str, str], health_path: str = "/") -> Iterator[
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        log.close()
+
+
+@contextmanager
+def redis(directory: Path) -> Iterator[str | None]:
+    """A throwaway Redis on a Unix socket (the production cache), or None when none is installed."""
+    binary = shutil.which("redis-server")
+    if binary is None or os.environ.get("BENCH_CACHE") == "database":
+        yield None
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    sock = directory / "redis.sock"
+    proc = subprocess.Popen(
+        [binary, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+        yield f"unix://{sock}?db=0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
