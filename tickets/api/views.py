@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from supportdesk.api.negotiation import IgnoreClientAccept
 from supportdesk.api.views import ModelViewSet, TenantScopedViewSet
 from supportdesk.errors import TooLarge
-from supportdesk.selectors import get_row
+from supportdesk.selectors import get_row, tenant_rows
 from tickets import services
 from tickets.api.serializers import (
     AttachmentSerializer,
@@ -27,7 +27,7 @@ from tickets.api.serializers import (
 )
 from tickets.filters import TicketFilterSet
 from tickets.models import Ticket
-from tickets.selectors import ticket_attachments, ticket_get, ticket_list, ticket_thread
+from tickets.selectors import ticket_attachments, ticket_list, ticket_thread
 
 # Multipart framing around the file; a body bigger than the limit plus this cannot fit.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -112,7 +112,8 @@ class TicketChildViewSet(TenantScopedViewSet):
     @property
     def ticket(self) -> Ticket:
         if self._ticket is None:
-            self._ticket = ticket_get(tenant=self.tenant_id, pk=self.kwargs["ticket_pk"])
+            # The bare row: children need its id and tenant, not its related rows.
+            self._ticket = get_row(tenant_rows(Ticket, self.tenant_id), self.kwargs["ticket_pk"], "Ticket")
         return self._ticket
 
 
