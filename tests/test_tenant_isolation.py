@@ -119,7 +119,19 @@ def test_lists_never_show_another_tenants_rows(
     assert str(theirs.pk) not in json.dumps(body)
 
 
-# (url, body builder(tenant, other) -> (body, field)): an id of another tenant is a 400 on that field.
+def _ticket_with_foreign(field: str, make: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    def build(tenant: Any, other: Any) -> tuple[str, dict[str, Any], str]:
+        body = {
+            "subject": "x",
+            "requester": str(ContactFactory(tenant=tenant).pk),
+            field: str(make(other).pk),
+        }
+        return "/api/tickets", body, field
+
+    return build
+
+
+# case -> builder(tenant, other) -> (url, body, field): an id of another tenant is a 400 on that field.
 FOREIGN_IDS: dict[str, Callable[[Any, Any], tuple[str, dict[str, Any], str]]] = {
     "ticket.requester": lambda t, o: (
         "/api/tickets",
@@ -127,15 +139,7 @@ FOREIGN_IDS: dict[str, Callable[[Any, Any], tuple[str, dict[str, Any], str]]] = 
         "requester",
     ),
     **{
-        f"ticket.{field}": (
-            lambda field, make: (
-                lambda t, o: (
-                    "/api/tickets",
-                    {"subject": "x", "requester": str(ContactFactory(tenant=t).pk), field: str(make(o).pk)},
-                    field,
-                )
-            )
-        )(field, make)
+        f"ticket.{field}": _ticket_with_foreign(field, make)
         for field, make in {
             "assignee": lambda o: UserFactory(tenant=o),
             "company": lambda o: CompanyFactory(tenant=o),
