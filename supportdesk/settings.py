@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
     "accounts",
     "companies",
     "catalog",
@@ -135,13 +136,6 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-}
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -149,4 +143,61 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The embedded server's helper narrates every start and stop at INFO.
     "loggers": {"pgserver": {"level": "WARNING"}},
+}
+
+# --- API and uploads --------------------------------------------------------------------------------
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where an invitation / reset email sends people to choose a password ({uid} and {token} filled in).
+PASSWORD_SET_URL = env.str("PASSWORD_SET_URL", default=SITE_URL + "/accounts/set-password/{uid}/{token}/")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support Desk <desk@localhost>")
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+REST_FRAMEWORK = {
+    # Token first: a request without credentials is answered 401 with WWW-Authenticate, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "supportdesk.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "supportdesk.api.pagination.EnvelopePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["supportdesk.api.throttling.ApiRateThrottle"],
+    "EXCEPTION_HANDLER": "supportdesk.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "supportdesk.api.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token / signed-in user / anonymous ip.
+API_THROTTLE_RATES = {
+    "token": env.str("API_THROTTLE_TOKEN", default="3000/hour"),
+    "user": env.str("API_THROTTLE_USER", default="6000/hour"),
+    "anon": env.str("API_THROTTLE_ANON", default="600/hour"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Support Desk API",
+    "DESCRIPTION": (
+        "Every entity of the help desk under /api/. Lists answer "
+        '`{"data": [...], "pagination": {...}}`; every error answers `{"error": "...", "details": {...}}`. '
+        "See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.choices.Status",
+        "PriorityEnum": "tickets.choices.Priority",
+        "ChannelEnum": "tickets.choices.Channel",
+        "RoleEnum": "accounts.choices.Role",
+        "UserStatusEnum": "accounts.choices.UserStatus",
+    },
 }

@@ -1,0 +1,56 @@
+"""The role matrix: what admins, managers and agents may do, in one place.
+
+Services call ``require`` before they write, so the API, the UI, the admin actions and the commands
+all get the same answer. ``docs/permissions.md`` shows this table; ``tests/accounts/test_permissions.py``
+checks every cell of it through the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.choices import Role
+from supportdesk.errors import PermissionDenied
+
+ACTIONS = ("view", "create", "update", "delete", "restore")
+
+_ALL = frozenset(ACTIONS)
+_READ = frozenset({"view"})
+_WORK = frozenset({"view", "create", "update"})
+_NONE: frozenset[str] = frozenset()
+
+# resource -> role -> allowed actions. Admins may do everything in their tenant.
+MATRIX: dict[str, dict[str, frozenset[str]]] = {
+    "ticket": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _WORK},
+    "comment": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: frozenset({"view", "create"})},
+    "attachment": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: frozenset({"view", "create"})},
+    "parent_company": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
+    "company": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
+    "contact": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
+    "category": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
+    "subcategory": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
+    "tag": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
+    # Agents see users, departments and groups: they assign tickets to them.
+    "user": {Role.ADMIN: _ALL, Role.MANAGER: _READ, Role.AGENT: _READ},
+    "department": {Role.ADMIN: _ALL, Role.MANAGER: _READ, Role.AGENT: _READ},
+    "group": {Role.ADMIN: _ALL, Role.MANAGER: _READ, Role.AGENT: _READ},
+    "audit_log": {Role.ADMIN: _READ, Role.MANAGER: _READ, Role.AGENT: _NONE},
+    # Everyone manages their own API tokens; admins see and revoke every token of the tenant.
+    "api_token": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _ALL},
+}
+
+
+def can(user: Any, action: str, resource: str) -> bool:
+    """Whether ``user`` (signed in, active) may ``action`` on ``resource``."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}")
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return action in MATRIX[resource].get(user.role, _NONE)
+
+
+def require(user: Any, action: str, resource: str) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may ``action`` on ``resource``."""
+    if not can(user, action, resource):
+        label = resource.replace("_", " ")
+        raise PermissionDenied(f"Your role may not {action} {label}s.")
