@@ -53,7 +53,8 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     # --- scoping ----------------------------------------------------------------------------------
     @property
     def tenant_id(self) -> Any:
-        return self.request.user.tenant_id
+        # None for anonymous requests (refused in initial(), but OPTIONS metadata may ask first).
+        return getattr(self.request.user, "tenant_id", None)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
