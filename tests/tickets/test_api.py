@@ -22,6 +22,7 @@ from tests.factories import (
     TicketCommentFactory,
     TicketFactory,
     TicketTagFactory,
+    UserFactory,
 )
 from tickets.models import Ticket
 
@@ -250,3 +251,16 @@ def test_agents_cannot_delete_tickets_or_create_tags(tenant, agent, client_for) 
     client = client_for(agent)
     check(send(client, "POST", "/api/tags", {"name": "new"}), 403)
     check(client.delete(f"/api/tickets/{TicketFactory(tenant=tenant).pk}"), 403)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["admin", "manager", "agent"])
+def test_every_role_reads_and_adds_comments_and_attachments(tenant, client_for, role: str) -> None:
+    client = client_for(UserFactory(tenant=tenant, role=role))
+    ticket = TicketFactory(tenant=tenant)
+    check(send(client, "POST", f"/api/tickets/{ticket.pk}/comments", {"body": "hi"}), 201)
+    check(client.get(f"/api/tickets/{ticket.pk}/comments"), 200)
+    check(
+        client.post(f"/api/tickets/{ticket.pk}/attachments", {"file": SimpleUploadedFile("a.txt", b"a")}), 201
+    )
+    check(client.get(f"/api/tickets/{ticket.pk}/attachments"), 200)
