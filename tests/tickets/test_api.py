@@ -264,3 +264,18 @@ def test_every_role_reads_and_adds_comments_and_attachments(tenant, client_for, 
         client.post(f"/api/tickets/{ticket.pk}/attachments", {"file": SimpleUploadedFile("a.txt", b"a")}), 201
     )
     check(client.get(f"/api/tickets/{ticket.pk}/attachments"), 200)
+
+
+@pytest.mark.django_db
+def test_child_endpoint_query_counts(tenant, agent, client_for, django_assert_num_queries) -> None:
+    ticket = TicketFactory(tenant=tenant)
+    comment = TicketCommentFactory(ticket=ticket, tenant=tenant)
+    attachments = [AttachmentFactory(ticket=ticket, tenant=tenant) for _ in range(3)]
+    client = client_for(agent)
+    base = f"/api/tickets/{ticket.pk}"
+    with django_assert_num_queries(5):  # session, user, ticket, count, page
+        check(client.get(f"{base}/attachments"), 200)
+    with django_assert_num_queries(4):  # session, user, ticket, row
+        check(client.get(f"{base}/attachments/{attachments[0].pk}"), 200)
+    with django_assert_num_queries(5):  # session, user, ticket, row, its attachments
+        check(client.get(f"{base}/comments/{comment.pk}"), 200)
