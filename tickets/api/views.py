@@ -26,7 +26,7 @@ from tickets.api.serializers import (
     TicketSerializer,
 )
 from tickets.filters import TicketFilterSet
-from tickets.models import Ticket
+from tickets.models import Attachment, Ticket, TicketComment
 from tickets.selectors import ticket_attachments, ticket_list, ticket_thread
 
 # Multipart framing around the file; a body bigger than the limit plus this cannot fit.
@@ -122,6 +122,7 @@ class CommentViewSet(TicketChildViewSet):
 
     resource = "comment"
     serializer_class = CommentSerializer
+    queryset = TicketComment.objects.none()  # for the schema only; requests use get_queryset
 
     def get_queryset(self) -> Any:
         return ticket_thread(ticket=self.ticket)
@@ -143,6 +144,7 @@ class AttachmentViewSet(TicketChildViewSet):
 
     resource = "attachment"
     serializer_class = AttachmentSerializer
+    queryset = Attachment.objects.none()  # for the schema only; requests use get_queryset
     extra_matrix_actions = {"download": "view"}
     parser_classes = [MultiPartParser, FormParser]
 
