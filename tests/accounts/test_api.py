@@ -140,3 +140,16 @@ class TestTokens:
         response = client.get("/api/tags")
         check(response, 429)
         assert response["Retry-After"]
+
+
+@pytest.mark.django_db
+def test_me_and_tokens_query_counts(agent, client_for, django_assert_num_queries) -> None:
+    from accounts.services import api_token_create
+
+    for _ in range(3):
+        api_token_create(user=agent, actor=agent)
+    client = client_for(agent)
+    with django_assert_num_queries(3):  # session, user, row
+        check(client.get("/api/users/me"), 200)
+    with django_assert_num_queries(4):  # session, user, count, page (users joined)
+        check(client.get("/api/tokens"), 200)

@@ -22,6 +22,7 @@ from tests.factories import (
     TicketCommentFactory,
     TicketFactory,
     TicketTagFactory,
+    UserFactory,
 )
 from tickets.models import Ticket
 
@@ -250,3 +251,47 @@ def test_agents_cannot_delete_tickets_or_create_tags(tenant, agent, client_for) 
     client = client_for(agent)
     check(send(client, "POST", "/api/tags", {"name": "new"}), 403)
     check(client.delete(f"/api/tickets/{TicketFactory(tenant=tenant).pk}"), 403)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["admin", "manager", "agent"])
+def test_every_role_reads_and_adds_comments_and_attachments(tenant, client_for, role: str) -> None:
+    client = client_for(UserFactory(tenant=tenant, role=role))
+    ticket = TicketFactory(tenant=tenant)
+    check(send(client, "POST", f"/api/tickets/{ticket.pk}/comments", {"body": "hi"}), 201)
+    check(client.get(f"/api/tickets/{ticket.pk}/comments"), 200)
+    check(
+        client.post(f"/api/tickets/{ticket.pk}/attachments", {"file": SimpleUploadedFile("a.txt", b"a")}), 201
+    )
+    check(client.get(f"/api/tickets/{ticket.pk}/attachments"), 200)
+
+
+@pytest.mark.django_db
+def test_child_endpoint_query_counts(tenant, agent, client_for, django_assert_num_queries) -> None:
+    ticket = TicketFactory(tenant=tenant)
+    comment = TicketCommentFactory(ticket=ticket, tenant=tenant)
+    attachments = [AttachmentFactory(ticket=ticket, tenant=tenant) for _ in range(3)]
+    client = client_for(agent)
+    base = f"/api/tickets/{ticket.pk}"
+    with django_assert_num_queries(5):  # session, user, ticket, count, page
+        check(client.get(f"{base}/attachments"), 200)
+    with django_assert_num_queries(4):  # session, user, ticket, row
+        check(client.get(f"{base}/attachments/{attachments[0].pk}"), 200)
+    with django_assert_num_queries(5):  # session, user, ticket, row, its attachments
+        check(client.get(f"{base}/comments/{comment.pk}"), 200)
+
+
+@pytest.mark.django_db
+def test_expand_nests_related_rows_without_extra_queries(
+    tenant, agent, client_for, django_assert_num_queries
+) -> None:
+    ticket = TicketTagFactory(ticket__tenant=tenant, ticket__assignee=agent).ticket
+    client = client_for(agent)
+    with django_assert_num_queries(5):
+        body = check(client.get("/api/tickets?expand=requester,assignee,tags,company"), 200)
+    row = body["data"][0]
+    assert row["requester"]["id"] == str(ticket.requester_id) and row["requester"]["email"]
+    assert row["assignee"] == {"id": str(agent.pk), "name": agent.name}
+    assert row["tags"][0]["name"] and row["company"] is None
+    assert check(client.get(f"/api/tickets/{ticket.pk}?expand=tags"), 200)["tags"][0]["id"]
+    assert "expand" in check(client.get("/api/tickets?expand=password"), 400)["details"]
