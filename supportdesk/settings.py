@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from supportdesk.features import parse_flags
 from supportdesk.log import logging_config
@@ -20,7 +21,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 # Required once DEBUG is off: a production process refuses to start with the development key.
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-dev-only-change-me" if DEBUG else env.NOTSET)
+SECRET_KEY = env.str("SECRET_KEY", default="") or ("django-insecure-dev-only-change-me" if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY: it is required when DEBUG is off (see .env.example).")
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
