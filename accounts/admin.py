@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.backends import AdminLoginForm
 from accounts.models import Department, Group, GroupMembership, Tenant, User
 from supportdesk.admin import TenantScopedAdmin
 
@@ -62,3 +63,7 @@ class GroupMembershipAdmin(TenantScopedAdmin):
     list_display = ("group", "user", "tenant")
     list_select_related = ("group", "user", "tenant")
     raw_id_fields = ("group", "user")
+
+
+# The admin's sign-in page explains throttled attempts (accounts.backends).
+admin.site.login_form = AdminLoginForm

@@ -1,12 +1,16 @@
-"""Waiting for the database with a bounded back-off, and naming it in errors."""
+"""Waiting for the database with a bounded back-off, naming it in errors, and logging slow queries."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def describe(alias: str = "default") -> str:
@@ -17,15 +21,19 @@ def describe(alias: str = "default") -> str:
     return f"host {host} port {port} database {settings.get('NAME')}"
 
 
-def probe(alias: str = "default", timeout: int = 3) -> None:
-    """Open and close one direct connection (not through the pool); raise psycopg's error if it fails."""
+def direct_conninfo(alias: str = "default") -> dict[str, Any]:
+    """libpq parameters of ``alias`` for a one-off connection outside the pool."""
     params = connections[alias].get_connection_params()
-    conninfo = {
+    return {
         key: value
         for key, value in params.items()
         if key in {"dbname", "user", "password", "host", "port", "sslmode", "sslrootcert", "options"}
     }
-    with psycopg.connect(**conninfo, connect_timeout=timeout) as conn:
+
+
+def probe(alias: str = "default", timeout: int = 3) -> None:
+    """Open and close one direct connection (not through the pool); raise psycopg's error if it fails."""
+    with psycopg.connect(**direct_conninfo(alias), connect_timeout=timeout) as conn:
         conn.execute("SELECT 1")
 
 
@@ -50,3 +58,32 @@ def wait_for_database(
                 on_retry(attempt, exc)
             time.sleep(delay)
             delay = min(delay * 2, max_delay)
+
+
+slow_query_logger = logging.getLogger("supportdesk.db.slow")
+
+
+def log_slow_queries(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    """Execute wrapper: log a query slower than SLOW_QUERY_MS with its duration (the request id comes
+    from the log filter). Parameters are left out: they may hold personal data."""
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        duration_ms = (time.perf_counter() - started) * 1000
+        threshold = settings.SLOW_QUERY_MS
+        if threshold is not None and duration_ms >= threshold:
+            slow_query_logger.warning(
+                "slow query %.1fms: %s",
+                duration_ms,
+                sql if len(sql) <= 2000 else sql[:2000] + "…",
+                extra={"duration": round(duration_ms, 1)},
+            )
+
+
+def install_slow_query_log(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """``connection_created`` receiver: wrap every query of this connection (once per wrapper object)."""
+    if log_slow_queries not in connection.execute_wrappers:
+        connection.execute_wrappers.append(log_slow_queries)

@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from supportdesk.features import parse_flags
+from supportdesk.log import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,7 +20,12 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-dev-only-change-me")
+# Required once DEBUG is off: a production process refuses to start with the development key.
+SECRET_KEY = env.str("SECRET_KEY", default="") or ("django-insecure-dev-only-change-me" if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY: it is required when DEBUG is off (see .env.example).")
+# Previous keys, still accepted for existing sessions and reset links while a new SECRET_KEY rolls out.
+SECRET_KEY_FALLBACKS: list[str] = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -32,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_prometheus",
     "accounts",
     "companies",
     "catalog",
@@ -40,7 +50,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "supportdesk.middleware.RequestIdMiddleware",
+    "supportdesk.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -48,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "supportdesk.middleware.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "supportdesk.urls"
@@ -93,7 +108,8 @@ def _database() -> tuple[dict[str, Any], bool]:
 
 
 _db, EMBEDDED_DATABASE = _database()
-_db["ENGINE"] = "django.db.backends.postgresql"
+# Django's PostgreSQL backend, counting queries and their durations for /metrics.
+_db["ENGINE"] = "django_prometheus.db.backends.postgresql"
 # psycopg's pool needs persistent connections off; Django hands connections back to the pool.
 _db["CONN_MAX_AGE"] = 0
 _db.setdefault("OPTIONS", {})
@@ -110,11 +126,47 @@ DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Queries at least this slow are logged with their duration and request id (0: every query; -1: off).
+SLOW_QUERY_MS: int | None = env.int("SLOW_QUERY_MS", default=500)
+if SLOW_QUERY_MS is not None and SLOW_QUERY_MS < 0:
+    SLOW_QUERY_MS = None
+# How often (seconds) each process logs its connection pool's state; exhaustion is logged at once.
+POOL_LOG_INTERVAL = env.int("POOL_LOG_INTERVAL", default=60)
+# /readyz opens its own connection with this connect timeout (seconds), never waiting on the pool.
+READINESS_CONNECT_TIMEOUT = env.int("READINESS_CONNECT_TIMEOUT", default=2)
+
+# --- Cache ----------------------------------------------------------------------------------------
+# Redis when REDIS_URL is set (shared by every worker and host); else a table in PostgreSQL, created by
+# `manage.py createcachetable` (make run / make serve / the deploy steps run it).
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES: dict[str, dict[str, Any]] = {
+    "default": (
+        {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis outage degrades to cache misses instead of failing requests.
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2, "IGNORE_EXCEPTIONS": True},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "supportdesk_cache"}
+    )
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Every sign-in (admin, UI, API basic auth) goes through the throttled backend.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+LOGIN_THROTTLE_ACCOUNT_LIMIT = env.int("LOGIN_THROTTLE_ACCOUNT_LIMIT", default=5)
+LOGIN_THROTTLE_IP_LIMIT = env.int("LOGIN_THROTTLE_IP_LIMIT", default=20)
+LOGIN_THROTTLE_WINDOW = env.int("LOGIN_THROTTLE_WINDOW", default=15 * 60)
+# Sessions end this many seconds after sign-in (default: a working day), or when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
 # Emails are unique case-insensitively among live users through a functional partial unique index
-# (accounts_user_email_ci_live_key), which this check cannot see.
-SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+# (accounts_user_email_ci_live_key), which this check cannot see (E003 with Django's backend, W004
+# with ours).
+SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -133,17 +185,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the app folders too, so a server works before (or without) collectstatic.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The embedded server's helper narrates every start and stop at INFO.
-    "loggers": {"pgserver": {"level": "WARNING"}},
-}
 
 # --- API and uploads --------------------------------------------------------------------------------
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -198,3 +247,36 @@ SPECTACULAR_SETTINGS = {
         "UserStatusEnum": "accounts.choices.UserStatus",
     },
 }
+
+# --- Security -------------------------------------------------------------------------------------
+# Production is DEBUG=false: each default below follows DEBUG, and each can be set on its own
+# (e.g. plain-HTTP staging sets SECURE_SSL_REDIRECT=false and the cookie flags to false).
+_production = not DEBUG
+# TLS ends at the proxy, which says so in X-Forwarded-Proto (it must overwrite a client's header).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_X_FORWARDED_PROTO", default=_production) else None
+)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_production)
+# Probes and scrapers speak plain HTTP to the container; they are never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _production else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_production)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_production)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_production)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_production)
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many reverse proxies append to X-Forwarded-For; the client address is the entry they added.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# --- Observability ---------------------------------------------------------------------------------
+# /metrics answers a bearer token (METRICS_TOKEN) or addresses / networks on METRICS_ALLOWED_IPS.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
+# JSON lines in production (LOG_FORMAT=json), readable text in development.
+LOGGING = logging_config(
+    log_format=env.str("LOG_FORMAT", default="text"), level=env.str("LOG_LEVEL", default="INFO")
+)
+
+# --- Feature flags ---------------------------------------------------------------------------------
+# FEATURE_FLAGS=bulk_edit,new_inbox=acme|globex,ticket_merge=off — see supportdesk/features.py.
+FEATURE_FLAGS = parse_flags(env.list("FEATURE_FLAGS", default=[]))

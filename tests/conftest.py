@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.choices import Role
 from accounts.models import Tenant, User
 from tests.factories import TenantFactory, UserFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Local memory from the start, so that code running at collection time (the schemathesis
+    # schema load) never reaches for the database cache table either.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -23,6 +30,14 @@ def _fast_password_hasher() -> None:
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _local_memory_cache(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    # Each test starts with an empty cache of its own (no Redis, no cache table needed).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import CommandParser
 from django.core.management.commands.migrate import Command as DjangoMigrateCommand
 
@@ -13,7 +14,8 @@ from supportdesk.management.commands.wait_for_db import wait
 class Command(DjangoMigrateCommand):
     help = (
         DjangoMigrateCommand.help + " Waits for the database first (retrying with back-off) and stops with "
-        "one clear error line naming host, port and database if it never answers."
+        "one clear error line naming host, port and database if it never answers. Afterwards it creates "
+        "the cache table when the cache lives in the database (no REDIS_URL), so every deploy has it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,3 +27,4 @@ class Command(DjangoMigrateCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         wait(self, options["database"], options["wait_attempts"])
         super().handle(*args, **options)
+        call_command("createcachetable", database=options["database"], verbosity=options["verbosity"])
