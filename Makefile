@@ -10,10 +10,16 @@ PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint format lock clean-db help bench
+STAGING_PORT ?= 8001
+STAGING_TICKETS ?= 5000
+STAGING_DATA := .data/staging-mock
+
+.PHONY: install run serve staging test lint format lock clean-db help bench
 
 help:
 	@echo "make run    - install, migrate, serve on http://$(HOST):$(PORT)"
+	@echo "make serve  - install, migrate, collect static files, serve with gunicorn on http://$(HOST):$(PORT)"
+	@echo "make staging - production-like (DEBUG off, gunicorn, JSON logs, generated data) on :$(STAGING_PORT)"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff check, ruff format --check, mypy on services and selectors"
 
@@ -34,6 +40,31 @@ $(CHROMIUM):
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production serving: gunicorn (gunicorn.conf.py), static files by whitenoise. `migrate` also creates
+# the cache table when there is no REDIS_URL.
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py supportdesk.wsgi
+
+# A production-like instance: deploy/staging.env (DEBUG off, JSON logs) plus gunicorn, loaded with
+# generated data (generate_mock_data + migrate_mock_data, when this checkout has them). Uses
+# DATABASE_URL / POSTGRES_* when set, else its own embedded server in .data/pg-staging.
+staging: install
+	@mkdir -p .data
+	@test -s .data/staging-secret-key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .data/staging-secret-key
+	set -a && . deploy/staging.env && set +a && \
+	export SECRET_KEY="$${SECRET_KEY:-$$(cat .data/staging-secret-key)}" EMBEDDED_PG_DIR="$${EMBEDDED_PG_DIR:-$(CURDIR)/.data/pg-staging}" && \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	if $(BIN)/python manage.py help generate_mock_data >/dev/null 2>&1 && $(BIN)/python manage.py help migrate_mock_data >/dev/null 2>&1; then \
+		test -d $(STAGING_DATA) || $(BIN)/python manage.py generate_mock_data --out $(STAGING_DATA) --tickets $(STAGING_TICKETS) --tenants 3 --seed 7; \
+		$(BIN)/python manage.py migrate_mock_data --source $(STAGING_DATA); \
+	else \
+		echo "staging: generate_mock_data / migrate_mock_data are not in this checkout; starting without data"; \
+	fi && \
+	GUNICORN_BIND=$(HOST):$(STAGING_PORT) exec $(BIN)/gunicorn -c gunicorn.conf.py supportdesk.wsgi
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ the last of them exits.
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ def start(data_dir: Path) -> dict[str, Any]:
         import pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    server = _join_or_start(pgserver, data_dir)
     info = server.get_postmaster_info()
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
@@ -35,3 +36,23 @@ def start(data_dir: Path) -> dict[str, Any]:
         "HOST": str(info.socket_dir) if info.socket_dir else "127.0.0.1",
         "PORT": str(info.port or ""),
     }
+
+
+def _join_or_start(pgserver: Any, data_dir: Path) -> Any:
+    """``pgserver.get_server``, waiting while another process's server is still starting or stopping.
+
+    When one command ends (``make run``: ``migrate``) just as the next starts (``runserver``), the
+    server's postmaster.pid can say "stopping"; pgserver then fails an assertion instead of waiting.
+    """
+    from pgserver.postgres_server import PostgresServer
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return pgserver.get_server(data_dir, cleanup_mode="stop")
+        except AssertionError:
+            # pgserver caches the half-made handle; drop it so the next try starts afresh.
+            PostgresServer._instances.pop(data_dir.expanduser().resolve(), None)
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -48,6 +48,8 @@ class RequestContextFilter(logging.Filter):
             "status": None,
             "duration": None,
         }
+        # django.request names the status of its 4xx/5xx lines `status_code`.
+        facts["status"] = getattr(record, "status_code", None)
         for key, value in facts.items():
             if getattr(record, key, None) is None:
                 setattr(record, key, value)
@@ -62,9 +64,16 @@ class JsonFormatter(_JsonFormatter):
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             # Django's request logger passes the request object; the context fields already say it.
-            reserved_attrs=[*RESERVED_ATTRS, "request", "server_time"],
+            reserved_attrs=[*RESERVED_ATTRS, "request", "server_time", "status_code"],
             **kwargs,
         )
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        # The same keys in the same order on every line, whatever a caller passed in `extra`.
+        ordered = {key: log_data.pop(key, None) for key in ("time", "level", "logger", "message")}
+        ordered.update({key: log_data.pop(key, None) for key in CONTEXT_FIELDS})
+        ordered.update(log_data)
+        return ordered
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         moment = datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC)

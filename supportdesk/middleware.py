@@ -27,6 +27,8 @@ HEALTH_PATHS = ("/healthz", "/readyz")
 class RequestIdMiddleware:
     """Give every request an id, bind it for logs and audit rows, and write one access log line.
 
+    The binding lasts until the response is closed (``request_context.end_request``).
+
     Must come first in MIDDLEWARE so that every response, redirects and errors included, carries
     ``X-Request-ID``.
     """
@@ -39,20 +41,21 @@ class RequestIdMiddleware:
         req_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = req_id  # type: ignore[attr-defined]
         started = time.perf_counter()
-        with request_context.bind(req_id=req_id, ip=request_context.client_address(request), request=request):
-            response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = req_id
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            access_logger.log(
-                logging.DEBUG if request.path in HEALTH_PATHS else logging.INFO,
-                "%s %s %s %.1fms",
-                request.method,
-                request.path,
-                response.status_code,
-                duration_ms,
-                extra={"status": response.status_code, "duration": duration_ms},
-            )
-            observe_pool_state()
+        ip = request_context.client_address(request)
+        request_context.begin_request(req_id=req_id, ip=ip, request=request)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = req_id
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        access_logger.log(
+            logging.DEBUG if request.path in HEALTH_PATHS else logging.INFO,
+            "%s %s %s %.1fms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            extra={"status": response.status_code, "duration": duration_ms},
+        )
+        observe_pool_state()
         return response
 
 

@@ -1,8 +1,10 @@
 """Per-request facts (request id, client ip, the request) that deeper layers such as the audit log
 and the log formatter read.
 
-Set by ``RequestIdMiddleware`` at the start of a request; outside a request (commands, tests) they
-are empty unless a caller binds them with ``bind``.
+Set by ``RequestIdMiddleware`` at the start of a request and cleared when the response is closed
+(``request_finished``), so the lines Django logs after the middleware chain (``django.request``'s
+"Not Found") still carry them. Outside a request (commands, tests) they are empty unless a caller
+binds them with ``bind``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,20 @@ def bind(*, req_id: str = "", ip: str | None = None, request: Any | None = None)
         request_id.reset(tokens[0])
         client_ip.reset(tokens[1])
         current_request.reset(tokens[2])
+
+
+def begin_request(*, req_id: str, ip: str | None, request: Any) -> None:
+    """Bind the facts of the request this thread (or task) now serves."""
+    request_id.set(req_id)
+    client_ip.set(ip)
+    current_request.set(request)
+
+
+def end_request(**kwargs: Any) -> None:
+    """``request_finished`` receiver: forget the request's facts."""
+    request_id.set("")
+    client_ip.set(None)
+    current_request.set(None)
 
 
 def client_address(request: Any) -> str | None:

@@ -49,14 +49,15 @@ class UserViewSet(ModelViewSet):
     def me(self, request: Request) -> Response:
         """The signed-in user; PATCH changes your own name and profile image."""
         user = get_row(self.get_queryset(), request.user.pk, "User")
-        if request.method == "PATCH":
-            serializer = UserSerializer(
-                user, data=request.data, partial=True, context=self.get_serializer_context()
-            )
-            serializer.is_valid(raise_exception=True)
-            user = services.user_update(
-                user=user, actor=request.user, data=dict(serializer.validated_data), if_match=self.if_match
-            )
+        if request.method == "GET":
+            return self.detail_response(user)
+        serializer = UserSerializer(
+            user, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(
+            user=user, actor=request.user, data=dict(serializer.validated_data), if_match=self.if_match
+        )
         return self.detail_response(self.fresh(user))
 
     @extend_schema(request=PasswordChangeSerializer, responses={204: None, 400: ErrorSerializer})

@@ -6,14 +6,14 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from supportdesk.errors import ServiceError, StaleVersion, TooLarge
+from supportdesk.errors import ServiceError, StaleVersion, TooLarge, ValidationFailed
 from supportdesk.services import etag_for
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's exception handler, reshaped; unexpected errors become a logged JSON 500."""
     if isinstance(exc, RequestDataTooBig):
         exc = TooLarge(str(exc) or _STATUS_SENTENCES[413])
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many fields, malformed multipart, bad headers: the client's fault, never a 500.
+        exc = ValidationFailed(str(exc) or _STATUS_SENTENCES[400])
     if isinstance(exc, ServiceError):
         response = Response(error_body(exc.message, exc.details), status=exc.status_code)
         if isinstance(exc, StaleVersion):

@@ -46,13 +46,24 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class StrictModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer that refuses fields it does not know (typos should not pass silently)."""
+    """A ModelSerializer that refuses unknown fields (typos should not pass silently) and non-text as text."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({key[:64]: ["Unknown field."] for key in unknown})
+            errors = {str(key)[:64]: ["Unknown field."] for key in data if key not in self.fields}
+            # DRF would turn 12 into "12"; a number where text belongs is a client bug worth reporting.
+            errors.update(
+                {
+                    key: ["Expected a string."]
+                    for key, field in self.fields.items()
+                    if isinstance(field, serializers.CharField)
+                    and key in data
+                    and data[key] is not None
+                    and not isinstance(data[key], str)
+                }
+            )
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -49,11 +50,14 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     extra_matrix_actions: ClassVar[dict[str, str]] = {}
     full_text_capped = False
     lookup_value_regex = "[^/]+"
+    # Only so the OpenAPI document lists each FilterSet's parameters; the selector filters.
+    filter_backends = [DjangoFilterBackend]
 
     # --- scoping ----------------------------------------------------------------------------------
     @property
     def tenant_id(self) -> Any:
-        return self.request.user.tenant_id
+        # None for anonymous requests (refused in initial(), but OPTIONS metadata may ask first).
+        return getattr(self.request.user, "tenant_id", None)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

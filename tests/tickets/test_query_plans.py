@@ -38,17 +38,19 @@ def tickets(tenant: Tenant, agent: User) -> None:
 
 
 @pytest.mark.parametrize(
-    ("filters", "index"),
+    ("filters", "indexes"),
     [
-        ({}, "tickets_live_recent_idx"),
-        ({"status": "open"}, "tickets_live_recent_idx"),
-        ({"assignedTo": "me"}, "tickets_assignee_recent_idx"),
+        ({}, ("tickets_live_recent_idx",)),
+        ({"status": "open"}, ("tickets_live_recent_idx",)),
+        # On tiny tables the planner may walk the newest-first index and filter: also in order.
+        ({"assignedTo": "me"}, ("tickets_assignee_recent_idx", "tickets_live_recent_idx")),
     ],
 )
-def test_list_pages_walk_an_index_in_order(tenant: Tenant, agent: User, tickets, filters, index) -> None:
+def test_list_pages_walk_an_index_in_order(tenant: Tenant, agent: User, tickets, filters, indexes) -> None:
     text = plan(ticket_list(tenant=tenant, user=agent, filters=filters)[:10])
-    assert index in text, text
-    assert "Sort" not in text.split(index)[0], f"the page is sorted instead of read in order:\n{text}"
+    used = next((index for index in indexes if index in text), None)
+    assert used, text
+    assert "Sort" not in text.split(used)[0], f"the page is sorted instead of read in order:\n{text}"
 
 
 def test_tag_filter_probes_tag_ids_without_joining_tag_names(tenant: Tenant, agent: User, tickets) -> None:
