@@ -11,7 +11,8 @@ PORT ?= 8000
 .PHONY: install run test lint format lock clean-db help
 
 help:
-	@echo "make run    - install, migrate, serve on http://$(HOST):$(PORT)"
+	@echo "make run    - install, migrate, load demo data into an empty embedded database, serve on http://$(HOST):$(PORT)"
+	@echo "              (make run DEMO=1 loads the demo data into any database)"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff check, ruff format --check, mypy on services and selectors"
 
@@ -25,6 +26,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_data $(if $(filter 1,$(DEMO)),--force,)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
