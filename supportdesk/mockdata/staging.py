@@ -82,8 +82,9 @@ def stage_source(cursor: Any, source: Path, progress: Progress | None = None) ->
 
         # One COPY at a time per connection: members (a few per group) are copied after the groups.
         members: list[tuple[str, str, str, Any]] = []
-        try:
-            with cursor.copy(f"COPY {entity.staging} ({columns}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {entity.staging} ({columns}) FROM STDIN") as copy:
+            # Caught inside the COPY: an exception leaving it would abort the transaction.
+            try:
                 for row in reader.rows(tick):
                     count += 1
                     problems.extend(row.problems)
@@ -91,8 +92,8 @@ def stage_source(cursor: Any, source: Path, progress: Progress | None = None) ->
                         continue
                     copy.write_row(row.values)
                     members.extend((row.legacy_id, row.values[3], user, new_id()) for user in row.members)
-        except SourceUnreadable as exc:
-            staged.unreadable.append(exc.problem)
+            except SourceUnreadable as exc:
+                staged.unreadable.append(exc.problem)
         staged.read[entity.name] = count
         if members:
             with cursor.copy(f"COPY {MEMBERS} (group_id, tenant, user_id, new_id) FROM STDIN") as copy:
@@ -118,15 +119,15 @@ def _stage_tenants(cursor: Any, source: Path, staged: Staged) -> None:
             return (record["id"], record["name"])
         return Problem(TENANTS_FILE, None, None, "expected {id, name}", index)
 
-    try:
-        with cursor.copy(f"COPY {TENANTS} (legacy_id, name) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {TENANTS} (legacy_id, name) FROM STDIN") as copy:
+        try:
             for item in read_array(path, TENANTS_FILE, convert):
                 if isinstance(item, Problem):
                     staged.unreadable.append(item)
                 else:
                     copy.write_row(item)
-    except SourceUnreadable as exc:
-        staged.unreadable.append(exc.problem)
+        except SourceUnreadable as exc:
+            staged.unreadable.append(exc.problem)
 
 
 def _problem_sql(entity: Entity, select: str, field: str, problem_sql: str) -> str:
