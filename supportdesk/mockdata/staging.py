@@ -95,6 +95,8 @@ def stage_source(cursor: Any, source: Path, progress: Progress | None = None) ->
             except SourceUnreadable as exc:
                 staged.unreadable.append(exc.problem)
         staged.read[entity.name] = count
+        # Temporary tables are never auto-analysed; the checks and the load join them at scale.
+        cursor.execute(f"ANALYZE {entity.staging}")
         if members:
             with cursor.copy(f"COPY {MEMBERS} (group_id, tenant, user_id, new_id) FROM STDIN") as copy:
                 for member in members:
