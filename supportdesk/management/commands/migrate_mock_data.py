@@ -27,7 +27,11 @@ class Command(BaseCommand):
         "report and leaves the database exactly as it was. Re-running over the same source changes "
         "nothing; over a changed source it updates what changed since the last import, keeping rows "
         "edited in the desk since (reported as conflicts). The run is one transaction: killed at any "
-        "point, the database is as before, and the next run converges."
+        "point, the database is as before, and the next run converges. Output: a progress bar per file "
+        "while reading (plain lines when not on a terminal), a line per applied step, every problem "
+        "and conflict on stderr, then a summary table per entity: read, created, updated, unchanged, "
+        "rejected, conflicts, seconds. Exits non-zero when the source has problems (without "
+        "--allow-rejects) or the database refuses the import."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
