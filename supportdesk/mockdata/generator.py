@@ -364,7 +364,7 @@ class Generator:
                 record: dict[str, Any] = {
                     "id": self.uid(t, j),
                     "tenantId": self.tid(t),
-                    "name": name if j else f"{name} (Admin)",
+                    "name": name,
                     "email": email,
                     "role": role.title() if j % 4 == 1 else role,
                     # some records name the department instead of giving its id
@@ -373,6 +373,8 @@ class Generator:
                     "password": DEMO_PASSWORD,
                     "createdAt": iso(EPOCH - datetime.timedelta(days=500 - j)),
                 }
+                if j == 0:
+                    record["isStaff"] = True
                 if j % 2 == 0:
                     record["lastLogin"] = iso(EPOCH - datetime.timedelta(hours=rng.randrange(1, 500)))
                 if j % 3 == 0:

@@ -372,7 +372,7 @@ def test_load_demo_data_fills_an_empty_embedded_database_then_verifies(settings)
     assert result.ok, result
     assert Ticket.all_objects.count() >= 3000
     admin = User.objects.get(email="admin@northwind.example")
-    assert admin.role == "admin" and check_password(DEMO_PASSWORD, admin.password)
+    assert admin.role == "admin" and admin.is_staff and check_password(DEMO_PASSWORD, admin.password)
     assert "skipped" in run("load_demo_data").out  # not empty any more
     verified = run("verify_migration")
     assert verified.ok, verified
