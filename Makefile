@@ -17,7 +17,8 @@ STAGING_DATA := .data/staging-mock
 .PHONY: install run serve staging test lint format lock clean-db help bench
 
 help:
-	@echo "make run    - install, migrate, serve on http://$(HOST):$(PORT)"
+	@echo "make run    - install, migrate, load demo data into an empty embedded database, serve on http://$(HOST):$(PORT)"
+	@echo "              (make run DEMO=1 loads the demo data into any database)"
 	@echo "make serve  - install, migrate, collect static files, serve with gunicorn on http://$(HOST):$(PORT)"
 	@echo "make staging - production-like (DEBUG off, gunicorn, JSON logs, generated data) on :$(STAGING_PORT)"
 	@echo "make test   - install and run the whole test suite"
@@ -39,6 +40,7 @@ $(CHROMIUM):
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_data $(if $(filter 1,$(DEMO)),--force,)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production serving: gunicorn (gunicorn.conf.py), static files by whitenoise. `migrate` also creates
@@ -72,7 +74,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $$(ls */services.py */services/*.py */selectors.py */selectors/*.py 2>/dev/null)
+	$(BIN)/mypy $$(ls */services.py */services/*.py */selectors.py */selectors/*.py 2>/dev/null) supportdesk/mockdata
 
 format: install
 	$(BIN)/ruff check --fix .
