@@ -257,7 +257,9 @@ def run(cache: str) -> int:
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip(),
     }
-    desk = Database(server, "bench_desk")
+    # BENCH_DESK_DB: measure a desk database filled earlier (by this bench) as it is, at its size.
+    reuse = os.environ.get("BENCH_DESK_DB", "")
+    desk = Database(server, reuse or "bench_desk")
     app.setup(desk)
 
     if "migration" in stages:
@@ -271,20 +273,25 @@ def run(cache: str) -> int:
             print("  " + json.dumps(run), flush=True)
 
     if stages & {"latency", "ablation", "load"}:
-        desk.recreate()
-        desk.migrate()
+        if reuse:
+            desk.migrate()
+            sizes = [dataset.ticket_count(desk)]
+        else:
+            desk.recreate()
+            desk.migrate()
+            dataset.seed(desk)
+            sizes = sorted({s for s in SIZES if s <= tickets} | {tickets})
         results["machine"]["postgresql"] = str(desk.scalar("SHOW server_version"))
-        dataset.seed(desk)
         headers = app.auth_headers(BENCH_USER)
         results["latency"] = {}
         results["explain"] = {}
-        sizes = sorted({s for s in SIZES if s <= tickets} | {tickets})
         for i, size in enumerate(sizes):
             print(f"== desk at {size:,} tickets", flush=True)
-            start = time.perf_counter()
-            dataset.grow(desk, size)
-            desk.vacuum_analyze()
-            print(f"  filled in {time.perf_counter() - start:.0f} s", flush=True)
+            if not reuse:
+                start = time.perf_counter()
+                dataset.grow(desk, size)
+                desk.vacuum_analyze()
+                print(f"  filled in {time.perf_counter() - start:.0f} s", flush=True)
             bare_sql = RESULTS / "bare-sql.json.tmp"
             bare_sql.write_text(
                 json.dumps(app.data_sql(app.captured_sql(BENCH_USER, "/api/tickets?page=1&limit=10")))

@@ -85,9 +85,9 @@ def captured_sql(email: str, path: str) -> list[dict[str, Any]]:
 
 
 def data_sql(statements: list[dict[str, Any]]) -> list[str]:
-    """The statements that fetch data (not the session, user, token or cache lookups)."""
+    """The SELECTs that fetch data (not the session, user, token or cache lookups, nor transactions)."""
     skip = re.compile(r'\bFROM "(django_session|accounts_user|accounts_apitoken|supportdesk_cache)"')
-    return [s["sql"] for s in statements if not skip.search(s["sql"])]
+    return [s["sql"] for s in statements if s["sql"].startswith("SELECT") and not skip.search(s["sql"])]
 
 
 def explain(db: Database, sql: str) -> str:

@@ -103,7 +103,8 @@ class TicketViewSet(ModelViewSet):
             tenant=self.tenant_id, user=self.request.user, filters=self.request.query_params, count=count
         )
 
-    def get_serializer_context(self) -> dict[str, Any]:
+    @property
+    def expand(self) -> list[str]:
         raw = self.request.query_params.get("expand", "") if self.request else ""
         names = [name.strip() for name in raw.split(",") if name.strip()]
         unknown = [name[:64] for name in names if name not in EXPANDABLE]
@@ -111,7 +112,18 @@ class TicketViewSet(ModelViewSet):
             raise ValidationFailed.on(
                 "expand", f"Cannot expand: {', '.join(unknown)}; use {', '.join(EXPANDABLE)}."
             )
-        return {**super().get_serializer_context(), "expand": names}
+        return names
+
+    def get_queryset(self) -> Any:
+        # Related rows are written as ids (requester_id, ...), so joining them only costs planning:
+        # the selector's 8 joins took PostgreSQL 100-150 ms to plan at 1M tickets (executing the
+        # page: 1 ms). Join only the relations ?expand= nests.
+        qs = super().get_queryset().select_related(None)
+        joined = [name for name in self.expand if name != "tags"]
+        return qs.select_related(*joined) if joined else qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "expand": self.expand}
 
     @extend_schema(request=TicketBulkSerializer, responses={200: TicketSerializer(many=True)})
     @action(detail=False, methods=["post"])
