@@ -77,7 +77,7 @@ def redis(directory: Path) -> Iterator[str | None]:
         yield None
         return
     directory.mkdir(parents=True, exist_ok=True)
-    sock = directory / "redis.sock"
+    sock = directory / f"redis-{os.getpid()}.sock"
     proc = subprocess.Popen(
         [binary, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
