@@ -116,5 +116,20 @@ def render(results: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
+def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs as one: the last run's fields, every run's latency sizes and migrations."""
+    merged = dict(runs[-1])
+    merged["latency"] = {k: v for run in runs for k, v in run.get("latency", {}).items()}
+    merged["migration"] = [m for run in runs for m in run.get("migration", [])]
+    merged["started_at"] = " and ".join(run["started_at"] for run in runs)
+    merged["git"] = " / ".join(run["git"] for run in runs)
+    return merged
+
+
 if __name__ == "__main__":
-    print(render(json.loads(Path(sys.argv[1]).read_text())))
+    # python -m bench.report RESULT.json [MORE.json ...]: tables (and the chart) of the runs merged.
+    from bench.__main__ import write_chart
+
+    results = merge([json.loads(Path(name).read_text()) for name in sys.argv[1:]])
+    write_chart(results)
+    print(render(results))
