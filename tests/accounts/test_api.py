@@ -153,3 +153,22 @@ def test_me_and_tokens_query_counts(agent, client_for, django_assert_num_queries
         check(client.get("/api/users/me"), 200)
     with django_assert_num_queries(4):  # session, user, count, page (users joined)
         check(client.get("/api/tokens"), 200)
+
+
+@pytest.mark.django_db
+def test_expired_tokens_are_refused(agent, client_for) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    created = check(
+        send(client_for(agent), "POST", "/api/tokens", {"expires_at": "2000-01-01T00:00:00Z"}), 400
+    )
+    assert list(created["details"]) == ["expires_at"]
+    out = io.StringIO()
+    call_command("create_api_token", agent.email, "--days", "1", stdout=out)
+    key = out.getvalue().strip().splitlines()[-1]
+    client = Client(headers={"Authorization": f"Token {key}"})
+    check(client.get("/api/tags"), 200)
+    ApiToken.objects.filter(user=agent).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    check(client.get("/api/tags"), 401)
