@@ -12,7 +12,6 @@ from accounts.models import User
 from accounts.services import api_token_create
 from supportdesk.errors import ServiceError
 
-
 MAX_DAYS = 3650
 
 
