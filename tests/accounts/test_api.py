@@ -172,3 +172,26 @@ def test_expired_tokens_are_refused(agent, client_for) -> None:
     check(client.get("/api/tags"), 200)
     ApiToken.objects.filter(user=agent).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     check(client.get("/api/tags"), 401)
+
+
+@pytest.mark.django_db
+def test_invited_user_sets_a_password_from_the_emailed_link(
+    admin, client_for, django_capture_on_commit_callbacks
+) -> None:
+    import re
+
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = check(
+            send(client_for(admin), "POST", "/api/users", {"email": "Nia@acme.example", "name": "Nia"}), 201
+        )
+    assert invited["email"] == "nia@acme.example" and invited["role"] == "agent"
+    uid, token = re.search(r"set-password/([^/]+)/([^/]+)/", mail.outbox[0].body).groups()  # type: ignore[union-attr]
+    anonymous = Client()
+    data = {"uid": uid, "token": token, "password": "short"}
+    assert "password" in check(send(anonymous, "POST", "/api/users/set-password", data), 400)["details"]
+    data["password"] = "a long enough passphrase"
+    assert send(anonymous, "POST", "/api/users/set-password", data).status_code == 204
+    assert anonymous.login(username="nia@acme.example", password="a long enough passphrase")
+    check(send(Client(), "POST", "/api/users/set-password", data), 400)
