@@ -195,3 +195,15 @@ def test_invited_user_sets_a_password_from_the_emailed_link(
     assert send(anonymous, "POST", "/api/users/set-password", data).status_code == 204
     assert anonymous.login(username="nia@acme.example", password="a long enough passphrase")
     check(send(Client(), "POST", "/api/users/set-password", data), 400)
+
+
+@pytest.mark.django_db
+def test_throttle_counters_use_the_throttle_cache_when_configured(agent, client_for, settings) -> None:
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
+    }
+    check(client_for(agent).get("/api/tags"), 200)
+    assert caches["throttle"].get(f"throttle_user_{agent.pk}")
