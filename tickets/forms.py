@@ -7,13 +7,21 @@ from typing import Any
 from django import forms
 
 from accounts.models import Group, Tenant, User
+from accounts.selectors import user_list
 from catalog.models import Category, Subcategory, Tag
 from companies.models import Contact
 from tickets.choices import Channel, Priority, Status
 
 
 def _agents(tenant: Tenant) -> Any:
-    return User.objects.for_tenant(tenant).filter(is_active=True).order_by("name")
+    return user_list(tenant=tenant).filter(is_active=True)
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    """Agents by name, as people say them."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name
 
 
 class TicketFieldsForm(forms.Form):
@@ -25,7 +33,7 @@ class TicketFieldsForm(forms.Form):
 
     status = forms.ChoiceField(choices=Status.choices)
     priority = forms.ChoiceField(choices=Priority.choices)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    assignee = AgentChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
     group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="None")
     subcategory = forms.ModelChoiceField(
@@ -74,7 +82,7 @@ class TicketCreateForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea, required=False)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.MEDIUM)
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.WEB)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    assignee = AgentChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
     group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="None")
     subcategory = forms.ModelChoiceField(
