@@ -7,6 +7,7 @@ input with forms, call those, and choose what to render.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -268,15 +270,42 @@ class TicketFieldsView(TenantScopedMixin, View):
         self, ticket: Ticket, lines: list[str], status: int, since: str | None = None
     ) -> HttpResponse:
         current = ticket_get(tenant=self.tenant, pk=ticket.pk)
-        others: list[AuditLog] = []
-        if since:
-            others = list(ticket_history(ticket=current).filter(created_at__gt=since).order_by("created_at"))
+        panel = panel_context(self, current)
+        seen_at = parse_datetime(since or "")
+        others = []
+        if seen_at is not None:
+            entries = ticket_history(ticket=current).filter(created_at__gt=seen_at).order_by("created_at")
+            others = changes_by_others(entries, panel["form"])
         return render(
             self.request,
             "tickets/partials/panel_response.html",
-            {"panel": panel_context(self, current), "ticket": current, "refusal": lines, "others": others},
+            {"panel": panel, "ticket": current, "refusal": lines, "others": others},
             status=status,
         )
+
+
+def changes_by_others(entries: Iterable[AuditLog], form: TicketFieldsForm) -> list[str]:
+    """Audit entries as sentences, with ids of users, groups, categories ... shown by name."""
+    names: dict[str, str] = {}
+    for field in form.fields.values():
+        for value, label in getattr(field, "choices", ()):
+            if value:
+                names[str(value)] = str(label)
+
+    def shown(value: Any) -> str:
+        if value in (None, "", []):
+            return "—"
+        if isinstance(value, list):
+            return ", ".join(shown(v) for v in value)
+        return names.get(str(value), str(value))
+
+    return [
+        f"{entry.actor.name if entry.actor else entry.actor_label}: {field.replace('_', ' ')} "
+        f"{shown(change.get('before'))} → {shown(change.get('after'))}"
+        for entry in entries
+        for field, change in entry.changes.items()
+        if isinstance(change, dict)
+    ]
 
 
 class TicketReplyView(TenantScopedMixin, View):

@@ -141,7 +141,7 @@ def test_optimistic_update_rolled_back_on_412(page: Page, sign_in, agent, manage
     held[0].continue_()
     # ... and rolls back when the server refuses the stale version, saying what changed.
     expect(page.locator(".panel-status")).to_contain_text("Someone else changed this ticket")
-    expect(page.locator(".panel-status")).to_contain_text("priority medium → urgent")
+    expect(page.locator(".panel-status")).to_contain_text("Max Manager: priority Medium → Urgent")
     expect(badge).to_have_text("New")
     expect(page.get_by_label("Status")).to_have_value("new")
     expect(page.get_by_label("Priority", exact=True)).to_have_value("urgent")

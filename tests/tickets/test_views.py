@@ -242,14 +242,25 @@ def test_panel_stale_version_is_412_with_what_changed_and_the_current_state(
 ) -> None:  # type: ignore[no-untyped-def]
     ticket = TicketFactory(tenant=tenant)
     seen = Ticket.objects.get(pk=ticket.pk)
-    ticket_update(ticket=ticket, actor=manager, data={"priority": Priority.URGENT})
+    ticket_update(ticket=ticket, actor=manager, data={"priority": Priority.URGENT, "assignee": agent})
     response = panel_post(client_for(agent), seen, status="open")
     page = ok(response, 412)
     ticket.refresh_from_db()
     assert ticket.status == Status.NEW  # nothing of the stale change was written
     assert "Someone else changed this ticket" in page
-    assert "Max Manager: priority medium → urgent" in page
+    assert "Max Manager: priority Medium → Urgent" in page
+    assert "Max Manager: assignee — → Alex Agent" in page  # ids shown by name
     assert '<option value="urgent" selected>' in page  # the panel shows the server's state
+
+
+def test_panel_stale_version_with_a_garbled_timestamp_still_answers_412(
+    client_for, agent, manager, tenant
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = TicketFactory(tenant=tenant)
+    seen = Ticket.objects.get(pk=ticket.pk)
+    ticket_update(ticket=ticket, actor=manager, data={"priority": Priority.URGENT})
+    page = ok(panel_post(client_for(agent), seen, status="open", seen_at="yesterday-ish"), 412)
+    assert "Someone else changed this ticket" in page
 
 
 def test_panel_refusal_is_400_and_keeps_the_ticket(client_for, agent, tenant) -> None:  # type: ignore[no-untyped-def]
