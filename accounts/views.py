@@ -95,16 +95,16 @@ class UserSettingsView(SettingsSectionView):
     columns = (("Name", "name"), ("Email", "email"), ("Department", "department"))
 
     def make_form(self, data: QueryDict | None = None) -> forms.Form:
-        return UserInviteForm(data, prefix="new", tenant=self.tenant)
+        return UserInviteForm(data, prefix="new", tenant=self.tenant_id)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "roles": Role.choices}
 
     def rows(self) -> Any:
-        return user_list(tenant=self.tenant)
+        return user_list(tenant=self.tenant_id)
 
     def get_row(self, pk: str) -> User:
-        return user_get(tenant=self.tenant, pk=pk)
+        return user_get(tenant=self.tenant_id, pk=pk)
 
     def create(self, form: UserInviteForm) -> str:
         user = user_invite(tenant=self.tenant, actor=self.user, data=form.data_for_service())
@@ -131,10 +131,10 @@ class DepartmentSettingsView(SettingsSectionView):
     columns = (("Name", "name"), ("Description", "description"))
 
     def rows(self) -> Any:
-        return department_list(tenant=self.tenant)
+        return department_list(tenant=self.tenant_id)
 
     def get_row(self, pk: str) -> Department:
-        return get_row(department_list(tenant=self.tenant), pk, "Department")
+        return get_row(department_list(tenant=self.tenant_id), pk, "Department")
 
     def create(self, form: NamedForm) -> Department:
         return department_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)
@@ -150,10 +150,10 @@ class GroupSettingsView(SettingsSectionView):
     columns = (("Name", "name"), ("Description", "description"))
 
     def rows(self) -> Any:
-        return group_list(tenant=self.tenant)
+        return group_list(tenant=self.tenant_id)
 
     def get_row(self, pk: str) -> Group:
-        return get_row(group_list(tenant=self.tenant), pk, "Group")
+        return get_row(group_list(tenant=self.tenant_id), pk, "Group")
 
     def create(self, form: NamedForm) -> Group:
         return group_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)

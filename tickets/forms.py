@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -13,7 +14,7 @@ from companies.models import Contact
 from tickets.choices import Channel, Priority, Status
 
 
-def _agents(tenant: Tenant) -> Any:
+def _agents(tenant: Tenant | uuid.UUID) -> Any:
     return user_list(tenant=tenant).filter(is_active=True)
 
 
@@ -42,7 +43,9 @@ class TicketFieldsForm(forms.Form):
     tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), required=False)
     if_match = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, tenant: Tenant, category: Category | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, tenant: Tenant | uuid.UUID, category: Category | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", "p-%s")
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
@@ -90,7 +93,7 @@ class TicketCreateForm(forms.Form):
     )
     tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), required=False)
 
-    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Tenant | uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["requester"].queryset = Contact.objects.for_tenant(tenant)
@@ -121,7 +124,7 @@ class BulkUpdateForm(forms.Form):
         queryset=Tag.objects.none(), required=False, label="Remove tags"
     )
 
-    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Tenant | uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agents = {str(u.pk): u for u in _agents(tenant)}
         fields: Any = self.fields

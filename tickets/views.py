@@ -69,7 +69,7 @@ SORTABLE = {
 
 def _ticket_or_404(view: TenantScopedMixin, number: int) -> Ticket:
     try:
-        return ticket_get(tenant=view.tenant, number=number)
+        return ticket_get(tenant=view.tenant_id, number=number)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -100,14 +100,14 @@ class TicketListView(TenantScopedMixin, TemplateView):
             page = 1
         errors: list[str] = []
         try:
-            qs = ticket_list(tenant=self.tenant, user=self.user, filters=filters)
+            qs = ticket_list(tenant=self.tenant_id, user=self.user, filters=filters)
             if view == "solved":
                 qs = qs.filter(resolved_at__gte=timezone.now() - RECENTLY_SOLVED)
             # One row more than a page tells whether there is a next page, without counting them all.
             rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         except ServiceError as exc:
             errors, rows = service_error_lines(exc), []
-        counts = ticket_view_counts(tenant=self.tenant, user=self.user)
+        counts = ticket_view_counts(tenant=self.tenant_id, user=self.user)
         ordering = filters.get("ordering", "")
         context.update(
             tickets=rows[:PAGE_SIZE],
@@ -122,10 +122,10 @@ class TicketListView(TenantScopedMixin, TemplateView):
             statuses=Status.choices,
             priorities=Priority.choices,
             # Lists, because the filters and the bulk bar both show them.
-            agents=list(user_list(tenant=self.tenant).filter(is_active=True)),
-            groups=group_list(tenant=self.tenant),
-            categories=category_list(tenant=self.tenant),
-            tags=list(tag_list(tenant=self.tenant)),
+            agents=list(user_list(tenant=self.tenant_id).filter(is_active=True)),
+            groups=group_list(tenant=self.tenant_id),
+            categories=category_list(tenant=self.tenant_id),
+            tags=list(tag_list(tenant=self.tenant_id)),
             here=self.request.get_full_path(),
         )
         return context
@@ -151,7 +151,7 @@ class TicketBulkUpdateView(TenantScopedMixin, View):
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = reverse("tickets:list")
-        form = BulkUpdateForm(request.POST, tenant=self.tenant)
+        form = BulkUpdateForm(request.POST, tenant=self.tenant_id)
         if not form.is_valid():
             for problems in form.errors.values():
                 for problem in problems:
@@ -206,7 +206,7 @@ def panel_context(
     """What the side panel shows: a form on the ticket's current state and its version."""
     if form is None:
         form = TicketFieldsForm(
-            tenant=view.tenant,
+            tenant=view.tenant_id,
             category=ticket.category,
             initial={
                 "status": ticket.status,
@@ -231,7 +231,7 @@ class TicketFieldsView(TenantScopedMixin, View):
 
     def post(self, request: HttpRequest, number: int) -> HttpResponse:
         ticket = _ticket_or_404(self, number)
-        form = TicketFieldsForm(request.POST, tenant=self.tenant)
+        form = TicketFieldsForm(request.POST, tenant=self.tenant_id)
         if not form.is_valid():
             return self.refused(
                 ticket,
@@ -259,7 +259,7 @@ class TicketFieldsView(TenantScopedMixin, View):
             )
         except ServiceError as exc:
             return self.refused(ticket, service_error_lines(exc), exc.status_code)
-        fresh = ticket_get(tenant=self.tenant, pk=ticket.pk)
+        fresh = ticket_get(tenant=self.tenant_id, pk=ticket.pk)
         return render(
             request,
             "tickets/partials/panel_response.html",
@@ -269,7 +269,7 @@ class TicketFieldsView(TenantScopedMixin, View):
     def refused(
         self, ticket: Ticket, lines: list[str], status: int, since: str | None = None
     ) -> HttpResponse:
-        current = ticket_get(tenant=self.tenant, pk=ticket.pk)
+        current = ticket_get(tenant=self.tenant_id, pk=ticket.pk)
         panel = panel_context(self, current)
         seen_at = parse_datetime(since or "")
         others = []
@@ -355,18 +355,18 @@ class TicketCreateView(TenantScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", kwargs.get("form") or TicketCreateForm(tenant=self.tenant))
+        context.setdefault("form", kwargs.get("form") or TicketCreateForm(tenant=self.tenant_id))
         form = context["form"]
         requester = form["requester"].value()
         context["requester"] = (
-            Contact.objects.for_tenant(self.tenant).filter(pk=requester).first()
+            Contact.objects.for_tenant(self.tenant_id).filter(pk=requester).first()
             if form.is_bound and requester
             else None
         )
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = TicketCreateForm(request.POST, tenant=self.tenant)
+        form = TicketCreateForm(request.POST, tenant=self.tenant_id)
         if form.is_valid():
             try:
                 ticket = ticket_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)
@@ -393,7 +393,7 @@ class RequesterSearchView(TenantScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         q = self.request.GET.get("requester_search", "").strip().replace("\x00", "")
         contacts = (
-            contact_list(tenant=self.tenant, filters={"q": q}).select_related("company")[: self.LIMIT]
+            contact_list(tenant=self.tenant_id, filters={"q": q}).select_related("company")[: self.LIMIT]
             if len(q) >= 2
             else []
         )
@@ -413,7 +413,7 @@ class SubcategoryOptionsView(TenantScopedMixin, TemplateView):
         except ValueError:
             context["subcategories"] = Subcategory.objects.none()
         else:
-            context["subcategories"] = Subcategory.objects.for_tenant(self.tenant).filter(
+            context["subcategories"] = Subcategory.objects.for_tenant(self.tenant_id).filter(
                 category_id=category
             )
         return context
@@ -427,11 +427,11 @@ class DashboardView(TenantScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        days, series = reports.created_and_resolved(tenant=self.tenant)
+        days, series = reports.created_and_resolved(tenant=self.tenant_id)
         context.update(
-            summary=reports.open_summary(tenant=self.tenant),
+            summary=reports.open_summary(tenant=self.tenant_id),
             chart=daily_chart(days, series),
-            oldest=reports.oldest_open(tenant=self.tenant),
+            oldest=reports.oldest_open(tenant=self.tenant_id),
         )
         return context
 

@@ -136,9 +136,9 @@ def test_inbox_query_count_does_not_grow_with_rows(
     for ticket in TicketFactory.create_batch(rows, tenant=tenant, assignee=agent):
         TicketTagFactory(ticket=ticket, tag=tags[0])
     client = client_for(agent)
-    # session, user, tenant, tickets page, their tags, view counts, and the choices the filters
-    # and the bulk bar share: agents, groups, categories, tags.
-    with django_assert_num_queries(10):
+    # session, user, tickets page, their tags, view counts, and the choices the filters and the
+    # bulk bar share: agents, groups, categories, tags. (The tenant comes from user.tenant_id.)
+    with django_assert_num_queries(9):
         ok(client.get("/tickets"))
 
 
@@ -203,9 +203,9 @@ def test_ticket_page_query_count_does_not_grow_with_the_thread(
     for comment in TicketCommentFactory.create_batch(comments, ticket=ticket):
         AttachmentFactory(ticket=ticket, comment=comment)
     client = client_for(agent)
-    # session, user, tenant, ticket (+ tags), thread (+ attachments), loose attachments,
+    # session, user, ticket (+ tags), thread (+ attachments), loose attachments,
     # panel choices (agents, groups, categories, subcategories, tags).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         ok(client.get(f"/tickets/{ticket.number}"))
 
 
@@ -430,8 +430,8 @@ def test_dashboard_counts_chart_and_oldest(
         created_at=timezone.now() - datetime.timedelta(days=3),
     )
     client = client_for(agent)
-    # session, user, tenant, open summary, created per day, resolved per day, oldest open.
-    with django_assert_num_queries(7):
+    # session, user, open summary, created per day, resolved per day, oldest open.
+    with django_assert_num_queries(6):
         page = ok(client.get("/dashboard"))
     assert "<svg" in page and "<polyline" in page
     assert f'<a href="/tickets?priority=urgent">Urgent</a></th><td class="num">{rows}</td>' in page
