@@ -17,13 +17,16 @@ ACTIONS = ("view", "create", "update", "delete", "restore")
 _ALL = frozenset(ACTIONS)
 _READ = frozenset({"view"})
 _WORK = frozenset({"view", "create", "update"})
+_ADD = frozenset({"view", "create"})
+_TOKENS = frozenset({"view", "create", "delete"})
 _NONE: frozenset[str] = frozenset()
 
 # resource -> role -> allowed actions. Admins may do everything in their tenant.
 MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "ticket": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _WORK},
-    "comment": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: frozenset({"view", "create"})},
-    "attachment": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: frozenset({"view", "create"})},
+    # Threads are append-only: replies, notes and files are added, never edited away.
+    "comment": {Role.ADMIN: _ADD, Role.MANAGER: _ADD, Role.AGENT: _ADD},
+    "attachment": {Role.ADMIN: _ADD, Role.MANAGER: _ADD, Role.AGENT: _ADD},
     "parent_company": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
     "company": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
     "contact": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _READ},
@@ -36,7 +39,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "group": {Role.ADMIN: _ALL, Role.MANAGER: _READ, Role.AGENT: _READ},
     "audit_log": {Role.ADMIN: _READ, Role.MANAGER: _READ, Role.AGENT: _NONE},
     # Everyone manages their own API tokens; admins see and revoke every token of the tenant.
-    "api_token": {Role.ADMIN: _ALL, Role.MANAGER: _ALL, Role.AGENT: _ALL},
+    "api_token": {Role.ADMIN: _TOKENS, Role.MANAGER: _TOKENS, Role.AGENT: _TOKENS},
 }
 
 
@@ -54,3 +57,13 @@ def require(user: Any, action: str, resource: str) -> None:
     if not can(user, action, resource):
         label = resource.replace("_", " ")
         raise PermissionDenied(f"Your role may not {action} {label}s.")
+
+
+def matrix_markdown() -> str:
+    """The matrix as the Markdown table in ``docs/permissions.md`` (a test keeps them equal)."""
+    roles = (Role.ADMIN, Role.MANAGER, Role.AGENT)
+    lines = ["| resource | " + " | ".join(roles) + " |", "|---|" + "---|" * len(roles)]
+    for resource, cells in MATRIX.items():
+        row = [", ".join(a for a in ACTIONS if a in cells.get(role, _NONE)) or "—" for role in roles]
+        lines.append(f"| {resource} | " + " | ".join(row) + " |")
+    return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +20,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.text import slugify
 
 from accounts.choices import Role, UserStatus
-from accounts.models import Department, Group, GroupMembership, Tenant, User
+from accounts.models import ApiToken, Department, Group, GroupMembership, Tenant, User
 from audit.services import audit_record
 from supportdesk.errors import PermissionDenied, ValidationFailed
 from supportdesk.services import (
@@ -347,3 +348,55 @@ def group_delete(*, group: Group, actor: User, if_match: str | None = None) -> G
 def group_restore(*, group: Group, actor: User) -> Group:
     """Restore a soft-deleted group."""
     return entity_restore(model=Group, resource="group", instance=group, actor=actor)
+
+
+def api_token_digest(key: str) -> str:
+    """What is stored for a key: its SHA-256 (keys are random, so no salt or slow hash is needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, actor: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create an API token for ``user``; returns the row and the key, which is never stored or shown again."""
+    if actor.pk != user.pk and not (actor.is_admin and actor.tenant_id == user.tenant_id):
+        raise PermissionDenied("Only admins may create tokens for other users.")
+    if not user.is_active:
+        raise ValidationFailed.on("user", "Inactive users cannot have API tokens.")
+    name = (name or "").strip()
+    if "\x00" in name or len(name) > 100:
+        raise ValidationFailed.on("name", "Use at most 100 printable characters.")
+    key = "sd_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        tenant_id=user.tenant_id, user=user, name=name, prefix=key[:10], digest=api_token_digest(key)
+    )
+    audit_record(
+        tenant=user.tenant,
+        actor=actor,
+        action="api_token.created",
+        entity_type="api_token",
+        entity_id=token.pk,
+        changes={
+            "user": {"before": None, "after": str(user.pk)},
+            "prefix": {"before": None, "after": token.prefix},
+        },
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    """Revoke a token: the owner or an admin of the tenant."""
+    if actor.pk != token.user_id and not (actor.is_admin and actor.tenant_id == token.tenant_id):
+        raise PermissionDenied("You may only revoke your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            tenant=token.tenant,
+            actor=actor,
+            action="api_token.revoked",
+            entity_type="api_token",
+            entity_id=token.pk,
+            changes={"revoked_at": {"before": None, "after": token.revoked_at}},
+        )
+    return token

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("supportdesk.api.urls")),
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
     path("", include("companies.urls")),
