@@ -63,7 +63,6 @@ SORTABLE = {
     "status": "status",
     "priority": "-priority",
     "updated": "-updated_at",
-    "created": "-created_at",
 }
 
 
