@@ -222,7 +222,9 @@ def panel_context(
 
 
 class TicketFieldsView(TenantScopedMixin, View):
-    """The side panel's htmx endpoint: save the fields, answer with the panel in its saved state.
+    """The side panel's endpoint: save the fields, answer with the panel in its saved state.
+
+    Without htmx (no JavaScript) it answers like any form: a redirect to the ticket with a message.
 
     A refusal answers 400 / 403 / 412 with the panel as the server has it (which rolls back the
     optimistic change in the browser) and a message; for 412 the message lists what others changed.
@@ -258,6 +260,9 @@ class TicketFieldsView(TenantScopedMixin, View):
             )
         except ServiceError as exc:
             return self.refused(ticket, service_error_lines(exc), exc.status_code)
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, "Saved.")
+            return HttpResponseRedirect(reverse("tickets:detail", args=[number]))
         fresh = ticket_get(tenant=self.tenant_id, pk=ticket.pk)
         return render(
             request,
@@ -275,6 +280,11 @@ class TicketFieldsView(TenantScopedMixin, View):
         if seen_at is not None:
             entries = ticket_history(ticket=current).filter(created_at__gt=seen_at).order_by("created_at")
             others = changes_by_others(entries, panel["form"])
+        if not self.request.htmx:  # type: ignore[attr-defined]
+            # Without JavaScript the panel was a plain form: say why on the ticket page.
+            for line in [*lines, *others]:
+                messages.error(self.request, line)
+            return HttpResponseRedirect(reverse("tickets:detail", args=[current.number]))
         return render(
             self.request,
             "tickets/partials/panel_response.html",

@@ -64,6 +64,7 @@ def test_foreign_ids_in_forms_are_refused(client_for, admin, tenant, other_tenan
     response = client.post(
         f"/tickets/{ticket.number}/fields",
         {"status": "new", "priority": "medium", "category": str(foreign_category.pk)},
+        headers={"HX-Request": "true"},
     )
     assert response.status_code == 400
     ticket.refresh_from_db()

@@ -263,6 +263,21 @@ def test_panel_stale_version_with_a_garbled_timestamp_still_answers_412(
     assert "Someone else changed this ticket" in page
 
 
+def test_panel_without_javascript_redirects_with_a_message(client_for, agent, manager, tenant) -> None:  # type: ignore[no-untyped-def]
+    ticket = TicketFactory(tenant=tenant)
+    client = client_for(agent)
+    data = {"status": "open", "priority": "medium", "if_match": ticket_etag(ticket)}
+    response = client.post(f"/tickets/{ticket.number}/fields", data)
+    assert response.status_code == 302 and response["Location"] == f"/tickets/{ticket.number}"
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
+    response = client.post(f"/tickets/{ticket.number}/fields", {**data, "status": "pending"}, follow=True)
+    page = ok(response)
+    assert "Someone else changed this ticket" in page  # the ETag above is stale now
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
+
+
 def test_panel_refusal_is_400_and_keeps_the_ticket(client_for, agent, tenant) -> None:  # type: ignore[no-untyped-def]
     ticket = TicketFactory(tenant=tenant)
     inactive = UserFactory(tenant=tenant, status="inactive")
