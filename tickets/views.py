@@ -218,7 +218,9 @@ def panel_context(
                 "if_match": ticket_etag(ticket),
             },
         )
-    return {"form": form, "ticket": ticket, "seen_at": ticket.updated_at.isoformat()}
+    # When the page saw the ticket: later audit entries are what others changed meanwhile. (Not
+    # the ticket's updated_at: the entry of the change the page shows is written just after it.)
+    return {"form": form, "ticket": ticket, "seen_at": timezone.now().isoformat()}
 
 
 class TicketFieldsView(TenantScopedMixin, View):

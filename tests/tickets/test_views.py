@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -251,6 +252,26 @@ def test_panel_stale_version_is_412_with_what_changed_and_the_current_state(
     assert "Max Manager: priority Medium → Urgent" in page
     assert "Max Manager: assignee — → Alex Agent" in page  # ids shown by name
     assert '<option value="urgent" selected>' in page  # the panel shows the server's state
+
+
+def test_stale_version_lists_only_changes_made_after_the_page_was_shown(
+    client_for, agent, manager, admin, tenant
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = TicketFactory(tenant=tenant)
+    ticket_update(ticket=ticket, actor=admin, data={"priority": Priority.LOW})  # seen by the page
+    client = client_for(agent)
+    page = ok(client.get(f"/tickets/{ticket.number}"))
+    etag = re.search(r'name="if_match" value="([^"]+)"', page).group(1).replace("&quot;", '"')  # type: ignore[union-attr]
+    seen_at = re.search(r'name="seen_at" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    ticket_update(ticket=ticket, actor=manager, data={"priority": Priority.HIGH})
+    response = client.post(
+        f"/tickets/{ticket.number}/fields",
+        {"status": "open", "priority": "low", "if_match": etag, "seen_at": seen_at},
+        headers={"HX-Request": "true"},
+    )
+    page = ok(response, 412)
+    assert "Max Manager: priority Low → High" in page
+    assert "Ada Admin: priority" not in page
 
 
 def test_panel_stale_version_with_a_garbled_timestamp_still_answers_412(
