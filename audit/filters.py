@@ -5,7 +5,13 @@ from __future__ import annotations
 import django_filters
 
 from audit.models import AuditLog
-from supportdesk.filters import ListFilter, NullsLastOrderingFilter, TenantFilterSet, UUIDListFilter
+from supportdesk.filters import (
+    DateTimeFilter,
+    ListFilter,
+    NullsLastOrderingFilter,
+    TenantFilterSet,
+    UUIDListFilter,
+)
 
 
 class AuditLogFilterSet(TenantFilterSet):
@@ -16,8 +22,8 @@ class AuditLogFilterSet(TenantFilterSet):
     actor = UUIDListFilter(field_name="actor_id")
     action = ListFilter(field_name="action")
     request_id = django_filters.CharFilter(field_name="request_id", max_length=64)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     ordering = NullsLastOrderingFilter(fields=(("created_at", "created_at"), ("action", "action")))
 
     class Meta:

@@ -6,6 +6,7 @@ naming the parameter, which the API answers with 400 and the UI shows next to th
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import F, QuerySet
+from django_filters.fields import IsoDateTimeField
 
 from supportdesk.errors import ValidationFailed
 
@@ -71,6 +73,25 @@ class IntListField(ListField):
         return int(text)
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date or date-time, as UTC (PostgreSQL refuses offsets beyond ±15:59)."""
+
+    def clean(self, value: Any) -> datetime.datetime | None:
+        parsed = super().clean(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise forms.ValidationError("Enter a date-time between years 1 and 9999.") from exc
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """``created_after=2024-01-31`` or ``...T12:00:00+02:00``."""
+
+    field_class = UTCDateTimeField
+
+
 class ListFilter(django_filters.Filter):
     """``field__in`` over a comma-separated list."""
 
@@ -121,7 +142,7 @@ class TenantFilterSet(django_filters.FilterSet):
         data: Mapping[str, Any] | None = None,
         queryset: QuerySet[Any] | None = None,
         *,
-        tenant: Any,
+        tenant: Any = None,
         user: Any = None,
         **kwargs: Any,
     ) -> None:

@@ -98,7 +98,8 @@ def save_or_refuse(instance: models.Model, **kwargs: Any) -> None:
         if constraint.endswith("_key"):
             message = f"A {instance._meta.verbose_name} with this {field} already exists."
             raise ValidationFailed(message, {field: [message]}) from exc
-        raise ValidationFailed("The change breaks a rule of the data.", {"__all__": [str(exc)]}) from exc
+        message = f"The change breaks the data rule {constraint or 'of the database'}."
+        raise ValidationFailed(message, {"__all__": [message]}) from exc
 
 
 def lock(model: type[M], instance: M, *, deleted: bool = False) -> M:

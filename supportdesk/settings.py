@@ -183,7 +183,6 @@ REST_FRAMEWORK = {
     ],
     # JSON only; the attachment upload endpoint adds multipart for itself.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Requests per token / signed-in user / anonymous ip.
 API_THROTTLE_RATES = {

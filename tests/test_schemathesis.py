@@ -44,6 +44,6 @@ schema.config.phases.coverage.enabled = os.environ.get("SCHEMATHESIS_COVERAGE") 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_server_errors(case, token_header) -> None:  # type: ignore[no-untyped-def]
     case.call_and_validate(headers=token_header, checks=[not_a_server_error])

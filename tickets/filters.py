@@ -10,9 +10,12 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from supportdesk.filters import (
     ChoiceListFilter,
+    DateTimeFilter,
     IntListFilter,
     ListField,
     NullsLastOrderingFilter,
@@ -48,6 +51,7 @@ class AssigneeField(ListField):
         return parse_uuid(item)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class AssigneeFilter(django_filters.Filter):
     field_class = AssigneeField
 
@@ -80,6 +84,7 @@ class TagField(forms.Field):
         return items or None
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class TagFilter(django_filters.Filter):
     field_class = TagField
 
@@ -112,12 +117,12 @@ class TicketFilterSet(TenantFilterSet):
     department = UUIDListFilter(field_name="department_id")
     number = IntListFilter(field_name="number")
     tag = TagFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = DateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    due_after = DateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = DateTimeFilter(field_name="due_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", max_length=500)
     ordering = NullsLastOrderingFilter(fields=ORDERING_FIELDS)
 

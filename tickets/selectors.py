@@ -26,7 +26,7 @@ RECENTLY_SOLVED = datetime.timedelta(days=7)
 def _tickets(tenant: Tenant | Any) -> QuerySet[Ticket]:
     return (
         Ticket.objects.for_tenant(tenant)
-        .select_related("requester", "company", "assignee", "group", "category")
+        .select_related("requester", "company", "assignee", "group", "category", "subcategory", "department")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )
 

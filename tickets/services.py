@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -240,7 +241,10 @@ def tickets_bulk_update(
     require(actor, "update", "ticket")
     check_fields(changes, BULK_FIELDS)
     check_same_tenant(tenant.pk, changes)
-    ids = list(dict.fromkeys(str(i) for i in ids))
+    try:
+        ids = list(dict.fromkeys(str(uuid.UUID(str(i))) for i in ids))
+    except ValueError as exc:
+        raise ValidationFailed.on("ids", "Ticket ids are UUIDs.") from exc
     if not ids:
         raise ValidationFailed.on("ids", "Give at least one ticket id.")
     add = _resolve_tags(tenant.pk, list(add_tags))

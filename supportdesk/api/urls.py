@@ -42,8 +42,8 @@ router.register(r"tickets/(?P<ticket_pk>[^/]+)/comments", CommentViewSet, basena
 router.register(r"tickets/(?P<ticket_pk>[^/]+)/attachments", AttachmentViewSet, basename="ticket-attachment")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     # Anything else under /api/ is a JSON 404, never an HTML page.
     re_path(r"^.*$", not_found),

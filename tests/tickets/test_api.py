@@ -279,3 +279,19 @@ def test_child_endpoint_query_counts(tenant, agent, client_for, django_assert_nu
         check(client.get(f"{base}/attachments/{attachments[0].pk}"), 200)
     with django_assert_num_queries(5):  # session, user, ticket, row, its attachments
         check(client.get(f"{base}/comments/{comment.pk}"), 200)
+
+
+@pytest.mark.django_db
+def test_expand_nests_related_rows_without_extra_queries(
+    tenant, agent, client_for, django_assert_num_queries
+) -> None:
+    ticket = TicketTagFactory(ticket__tenant=tenant, ticket__assignee=agent).ticket
+    client = client_for(agent)
+    with django_assert_num_queries(5):
+        body = check(client.get("/api/tickets?expand=requester,assignee,tags,company"), 200)
+    row = body["data"][0]
+    assert row["requester"]["id"] == str(ticket.requester_id) and row["requester"]["email"]
+    assert row["assignee"] == {"id": str(agent.pk), "name": agent.name}
+    assert row["tags"][0]["name"] and row["company"] is None
+    assert check(client.get(f"/api/tickets/{ticket.pk}?expand=tags"), 200)["tags"][0]["id"]
+    assert "expand" in check(client.get("/api/tickets?expand=password"), 400)["details"]

@@ -148,3 +148,9 @@ def test_view_counts(tenant, agent: User) -> None:
         "all_open": 2,
         "recently_solved": 1,
     }
+
+
+def test_bulk_update_refuses_malformed_ids(tenant, manager: User) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        services.tickets_bulk_update(tenant=tenant, actor=manager, ids=["#12"], changes={"priority": "low"})
+    assert list(info.value.details) == ["ids"]

@@ -13,10 +13,32 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Department, Group, User
+from catalog.api.serializers import CategorySerializer, SubcategorySerializer, TagSerializer
 from catalog.models import Category, Subcategory, Tag
+from companies.api.serializers import CompanySerializer, ContactSerializer
 from companies.models import Company, Contact
 from supportdesk.api.serializers import StrictModelSerializer, TenantRelatedField
 from tickets.models import Attachment, Ticket, TicketComment
+
+
+class BriefSerializer(serializers.Serializer):
+    """An expanded row that has no richer shape of its own here: id and name."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+# ?expand= names -> the shape of the nested object (rows the ticket selector loads anyway).
+EXPANDABLE: dict[str, type[serializers.BaseSerializer]] = {
+    "requester": ContactSerializer,
+    "company": CompanySerializer,
+    "assignee": BriefSerializer,
+    "group": BriefSerializer,
+    "category": CategorySerializer,
+    "subcategory": SubcategorySerializer,
+    "department": BriefSerializer,
+    "tags": TagSerializer,
+}
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}, "description": "Tag ids or names."})
@@ -65,7 +87,7 @@ class TagsField(serializers.Field):
 
 
 class TicketSerializer(StrictModelSerializer):
-    """A ticket; related rows are ids of the same tenant."""
+    """A ticket; related rows are ids of the same tenant (``?expand=`` nests them instead)."""
 
     requester = TenantRelatedField(Contact)
     company = TenantRelatedField(Company, required=False, allow_null=True)
@@ -110,6 +132,16 @@ class TicketSerializer(StrictModelSerializer):
             "created_at",
             "updated_at",
         )
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for name in self.context.get("expand", ()):
+            if name == "tags":
+                data["tags"] = TagSerializer(instance.tags.all(), many=True).data
+            else:
+                related = getattr(instance, name)
+                data[name] = EXPANDABLE[name](related).data if related is not None else None
+        return data
 
 
 class TicketBulkSerializer(serializers.Serializer):

@@ -16,17 +16,18 @@ from rest_framework.response import Response
 
 from supportdesk.api.negotiation import IgnoreClientAccept
 from supportdesk.api.views import ModelViewSet, TenantScopedViewSet
-from supportdesk.errors import TooLarge
+from supportdesk.errors import TooLarge, ValidationFailed
 from supportdesk.selectors import get_row, tenant_rows
 from tickets import services
 from tickets.api.serializers import (
+    EXPANDABLE,
     AttachmentSerializer,
     CommentSerializer,
     TicketBulkSerializer,
     TicketSerializer,
 )
 from tickets.filters import TicketFilterSet
-from tickets.models import Ticket
+from tickets.models import Attachment, Ticket, TicketComment
 from tickets.selectors import ticket_attachments, ticket_list, ticket_thread
 
 # Multipart framing around the file; a body bigger than the limit plus this cannot fit.
@@ -69,7 +70,17 @@ TICKET_FILTER_DOCS = [
 ]
 
 
-@extend_schema_view(list=extend_schema(parameters=TICKET_FILTER_DOCS))
+EXPAND_DOC = OpenApiParameter(
+    "expand",
+    str,
+    description="Comma-separated related fields to nest as objects instead of ids: " + ", ".join(EXPANDABLE),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[*TICKET_FILTER_DOCS, EXPAND_DOC]),
+    retrieve=extend_schema(parameters=[EXPAND_DOC]),
+)
 class TicketViewSet(ModelViewSet):
     """Tickets of the signed-in user's tenant."""
 
@@ -84,6 +95,16 @@ class TicketViewSet(ModelViewSet):
     instance_kwarg = "ticket"
     extra_matrix_actions = {"bulk": "update"}
     full_text_capped = True
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        raw = self.request.query_params.get("expand", "") if self.request else ""
+        names = [name.strip() for name in raw.split(",") if name.strip()]
+        unknown = [name[:64] for name in names if name not in EXPANDABLE]
+        if unknown:
+            raise ValidationFailed.on(
+                "expand", f"Cannot expand: {', '.join(unknown)}; use {', '.join(EXPANDABLE)}."
+            )
+        return {**super().get_serializer_context(), "expand": names}
 
     @extend_schema(request=TicketBulkSerializer, responses={200: TicketSerializer(many=True)})
     @action(detail=False, methods=["post"])
@@ -122,6 +143,7 @@ class CommentViewSet(TicketChildViewSet):
 
     resource = "comment"
     serializer_class = CommentSerializer
+    queryset = TicketComment.objects.none()  # for the schema only; requests use get_queryset
 
     def get_queryset(self) -> Any:
         return ticket_thread(ticket=self.ticket)
@@ -143,6 +165,7 @@ class AttachmentViewSet(TicketChildViewSet):
 
     resource = "attachment"
     serializer_class = AttachmentSerializer
+    queryset = Attachment.objects.none()  # for the schema only; requests use get_queryset
     extra_matrix_actions = {"download": "view"}
     parser_classes = [MultiPartParser, FormParser]
 
