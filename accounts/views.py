@@ -1,7 +1,8 @@
-"""Sign in and out, password reset and change."""
+"""Sign in and out, password reset and change, and the settings pages for users, departments, groups."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -20,6 +21,7 @@ from accounts.services import (
     department_delete,
     group_create,
     group_delete,
+    group_update,
     user_deactivate,
     user_invite,
     user_update,
@@ -144,13 +146,21 @@ class DepartmentSettingsView(SettingsSectionView):
 
 
 class GroupSettingsView(SettingsSectionView):
+    """Groups (teams tickets are routed to) and their members."""
+
+    template_name = "settings/groups.html"
     resource = "group"
     title = "Groups"
     form_class = NamedForm
-    columns = (("Name", "name"), ("Description", "description"))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "agents": user_list(tenant=self.tenant_id)}
 
     def rows(self) -> Any:
-        return group_list(tenant=self.tenant_id)
+        groups = list(group_list(tenant=self.tenant_id))
+        for group in groups:
+            group.member_ids = {m.user_id for m in group.memberships.all()}  # type: ignore[attr-defined]
+        return groups
 
     def get_row(self, pk: str) -> Group:
         return get_row(group_list(tenant=self.tenant_id), pk, "Group")
@@ -160,3 +170,17 @@ class GroupSettingsView(SettingsSectionView):
 
     def delete(self, row: Any) -> Group:
         return group_delete(group=row, actor=self.user)
+
+    def row_action(self, action: str, row: Any, data: QueryDict) -> None:
+        if action != "members":
+            return super().row_action(action, row, data)
+        try:
+            wanted = [uuid.UUID(value) for value in data.getlist("members")]
+        except ValueError as exc:
+            raise ValidationFailed.on("members", "Not a valid user.") from exc
+        # Only the tenant's users can be found; an unknown id is refused, not silently dropped.
+        members = list(user_list(tenant=self.tenant_id).filter(pk__in=wanted))
+        if len(members) != len(set(wanted)):
+            raise ValidationFailed.on("members", "User not found.")
+        group_update(group=row, actor=self.user, data={"members": members})
+        messages.success(self.request, f"Members of {row} saved.")
