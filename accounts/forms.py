@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -36,7 +37,7 @@ class UserInviteForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
     department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False)
 
-    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Tenant | uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = department_list(tenant=tenant)  # type: ignore[attr-defined]
 

@@ -1,7 +1,8 @@
-"""Sign in and out, password reset and change."""
+"""Sign in and out, password reset and change, and the settings pages for users, departments, groups."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -20,6 +21,7 @@ from accounts.services import (
     department_delete,
     group_create,
     group_delete,
+    group_update,
     user_deactivate,
     user_invite,
     user_update,
@@ -95,16 +97,16 @@ class UserSettingsView(SettingsSectionView):
     columns = (("Name", "name"), ("Email", "email"), ("Department", "department"))
 
     def make_form(self, data: QueryDict | None = None) -> forms.Form:
-        return UserInviteForm(data, prefix="new", tenant=self.tenant)
+        return UserInviteForm(data, prefix="new", tenant=self.tenant_id)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "roles": Role.choices}
 
     def rows(self) -> Any:
-        return user_list(tenant=self.tenant)
+        return user_list(tenant=self.tenant_id)
 
     def get_row(self, pk: str) -> User:
-        return user_get(tenant=self.tenant, pk=pk)
+        return user_get(tenant=self.tenant_id, pk=pk)
 
     def create(self, form: UserInviteForm) -> str:
         user = user_invite(tenant=self.tenant, actor=self.user, data=form.data_for_service())
@@ -131,10 +133,10 @@ class DepartmentSettingsView(SettingsSectionView):
     columns = (("Name", "name"), ("Description", "description"))
 
     def rows(self) -> Any:
-        return department_list(tenant=self.tenant)
+        return department_list(tenant=self.tenant_id)
 
     def get_row(self, pk: str) -> Department:
-        return get_row(department_list(tenant=self.tenant), pk, "Department")
+        return get_row(department_list(tenant=self.tenant_id), pk, "Department")
 
     def create(self, form: NamedForm) -> Department:
         return department_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)
@@ -144,19 +146,41 @@ class DepartmentSettingsView(SettingsSectionView):
 
 
 class GroupSettingsView(SettingsSectionView):
+    """Groups (teams tickets are routed to) and their members."""
+
+    template_name = "settings/groups.html"
     resource = "group"
     title = "Groups"
     form_class = NamedForm
-    columns = (("Name", "name"), ("Description", "description"))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "agents": user_list(tenant=self.tenant_id)}
 
     def rows(self) -> Any:
-        return group_list(tenant=self.tenant)
+        groups = list(group_list(tenant=self.tenant_id))
+        for group in groups:
+            group.member_ids = {m.user_id for m in group.memberships.all()}  # type: ignore[attr-defined]
+        return groups
 
     def get_row(self, pk: str) -> Group:
-        return get_row(group_list(tenant=self.tenant), pk, "Group")
+        return get_row(group_list(tenant=self.tenant_id), pk, "Group")
 
     def create(self, form: NamedForm) -> Group:
         return group_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)
 
     def delete(self, row: Any) -> Group:
         return group_delete(group=row, actor=self.user)
+
+    def row_action(self, action: str, row: Any, data: QueryDict) -> None:
+        if action != "members":
+            return super().row_action(action, row, data)
+        try:
+            wanted = [uuid.UUID(value) for value in data.getlist("members")]
+        except ValueError as exc:
+            raise ValidationFailed.on("members", "Not a valid user.") from exc
+        # Only the tenant's users can be found; an unknown id is refused, not silently dropped.
+        members = list(user_list(tenant=self.tenant_id).filter(pk__in=wanted))
+        if len(members) != len(set(wanted)):
+            raise ValidationFailed.on("members", "User not found.")
+        group_update(group=row, actor=self.user, data={"members": members})
+        messages.success(self.request, f"Members of {row} saved.")

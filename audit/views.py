@@ -46,7 +46,9 @@ class AuditLogView(TenantScopedMixin, TemplateView):
             page = 1
         errors: list[str] = []
         try:
-            qs = audit_log_list(tenant=self.tenant, user=self.user, filters=filters).select_related("actor")
+            qs = audit_log_list(tenant=self.tenant_id, user=self.user, filters=filters).select_related(
+                "actor"
+            )
             rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         except ServiceError as exc:
             errors, rows = service_error_lines(exc), []
@@ -55,7 +57,7 @@ class AuditLogView(TenantScopedMixin, TemplateView):
             errors=errors,
             show_entity=True,
             current=params,
-            actors=user_list(tenant=self.tenant),
+            actors=user_list(tenant=self.tenant_id),
             entity_types=ENTITY_TYPES,
             page=page,
             previous_url=query_string(params, page=str(page - 1)) if page > 1 else None,

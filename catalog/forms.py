@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -21,7 +22,7 @@ class SubcategoryForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(max_length=2000, required=False)
 
-    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Tenant | uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = category_list(tenant=tenant)  # type: ignore[attr-defined]
 

@@ -33,12 +33,12 @@ class CategorySettingsView(SettingsSectionView):
     form_class = CategoryForm
 
     def rows(self) -> Any:
-        return category_list(tenant=self.tenant).prefetch_related(
-            Prefetch("subcategories", queryset=subcategory_list(tenant=self.tenant))
+        return category_list(tenant=self.tenant_id).prefetch_related(
+            Prefetch("subcategories", queryset=subcategory_list(tenant=self.tenant_id))
         )
 
     def get_row(self, pk: str) -> Category:
-        return get_row(category_list(tenant=self.tenant), pk, "Category")
+        return get_row(category_list(tenant=self.tenant_id), pk, "Category")
 
     def create(self, form: CategoryForm) -> Category:
         return category_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)
@@ -48,14 +48,14 @@ class CategorySettingsView(SettingsSectionView):
 
     def row_action(self, action: str, row: Any, data: QueryDict) -> None:
         if action == "add_subcategory":
-            form = SubcategoryForm({**data.dict(), "category": str(row.pk)}, tenant=self.tenant)
+            form = SubcategoryForm({**data.dict(), "category": str(row.pk)}, tenant=self.tenant_id)
             if not form.is_valid():
                 raise ValidationFailed("The subcategory was not added.", form.errors.get_json_data())
             sub = subcategory_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)
             messages.success(self.request, f"Added {sub} to {row}.")
         elif action == "delete_subcategory":
             sub = get_row(
-                subcategory_list(tenant=self.tenant, filters={"category": str(row.pk)}),
+                subcategory_list(tenant=self.tenant_id, filters={"category": str(row.pk)}),
                 data.get("sub", ""),
                 "Subcategory",
             )
@@ -72,10 +72,10 @@ class TagSettingsView(SettingsSectionView):
     columns = (("Name", "name"), ("Colour", "color"))
 
     def rows(self) -> Any:
-        return tag_list(tenant=self.tenant)
+        return tag_list(tenant=self.tenant_id)
 
     def get_row(self, pk: str) -> Tag:
-        return get_row(tag_list(tenant=self.tenant), pk, "Tag")
+        return get_row(tag_list(tenant=self.tenant_id), pk, "Tag")
 
     def create(self, form: TagForm) -> Tag:
         return tag_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)

@@ -29,12 +29,14 @@ class CustomerListView(TenantScopedMixin, TemplateView):
         q = self.request.GET.get("q", "").strip()
         filters = {"q": q} if q else {}
         try:
-            companies = Prefetch("companies", queryset=tenant_rows(Company, self.tenant))
+            companies = Prefetch("companies", queryset=tenant_rows(Company, self.tenant_id))
             context.update(
                 q=q,
-                parents=parent_company_list(tenant=self.tenant, filters=filters).prefetch_related(companies),
-                loose=company_list(tenant=self.tenant, filters=filters).filter(parent__isnull=True),
-                contacts=contact_list(tenant=self.tenant, filters=filters).select_related("company")[:50]
+                parents=parent_company_list(tenant=self.tenant_id, filters=filters).prefetch_related(
+                    companies
+                ),
+                loose=company_list(tenant=self.tenant_id, filters=filters).filter(parent__isnull=True),
+                contacts=contact_list(tenant=self.tenant_id, filters=filters).select_related("company")[:50]
                 if q
                 else [],
             )
@@ -51,14 +53,16 @@ class _CustomerDetailView(TenantScopedMixin, TemplateView):
 
     def get_object(self, pk: Any) -> Any:
         try:
-            return get_row(tenant_rows(self.model, self.tenant), pk, self.label)
+            return get_row(tenant_rows(self.model, self.tenant_id), pk, self.label)
         except NotFound as exc:
             raise Http404(exc.message) from exc
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         obj = self.get_object(kwargs["pk"])
-        tickets = ticket_list(tenant=self.tenant, user=self.user, filters={self.ticket_filter: str(obj.pk)})
+        tickets = ticket_list(
+            tenant=self.tenant_id, user=self.user, filters={self.ticket_filter: str(obj.pk)}
+        )
         context.update(
             object=obj,
             tickets=tickets[:TICKETS_SHOWN],
@@ -75,7 +79,9 @@ class ParentCompanyDetailView(_CustomerDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["companies"] = company_list(tenant=self.tenant, filters={"parent": str(context["object"].pk)})
+        context["companies"] = company_list(
+            tenant=self.tenant_id, filters={"parent": str(context["object"].pk)}
+        )
         return context
 
 
@@ -87,7 +93,9 @@ class CompanyDetailView(_CustomerDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["contacts"] = contact_list(tenant=self.tenant, filters={"company": str(context["object"].pk)})
+        context["contacts"] = contact_list(
+            tenant=self.tenant_id, filters={"company": str(context["object"].pk)}
+        )
         return context
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -22,10 +24,11 @@ SETTINGS_ROLES = (Role.ADMIN, Role.MANAGER)
 
 
 class TenantScopedMixin(LoginRequiredMixin):
-    """Sign-in required; ``self.tenant`` is the signed-in user's tenant, never taken from the request.
+    """Sign-in required; the tenant is the signed-in user's, never taken from the URL, query or body.
 
-    Every query of a view that uses this mixin starts from ``self.tenant``, so another tenant's row
-    is simply not found (a 404, the same answer as for a row that does not exist).
+    Reads start from ``self.tenant_id`` (the same source as the API's ``TenantScopedViewSet``), so
+    another tenant's row is simply not found: a 404, the same answer as for a row that does not
+    exist. ``self.tenant`` loads the Tenant row for the services that create rows in it.
     ``nav`` names the main navigation entry the page belongs to.
     """
 
@@ -40,6 +43,10 @@ class TenantScopedMixin(LoginRequiredMixin):
         return self.request.user  # type: ignore[return-value]
 
     @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.user.tenant_id
+
+    @cached_property
     def tenant(self) -> Tenant:
         return self.user.tenant
 

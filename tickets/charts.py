@@ -61,8 +61,11 @@ def daily_chart(
         height=HEIGHT,
         series=lines,
         y_ticks=[(y(v), v) for v in ticks],
+        # A label a week, and the last day's unless it would overlap the weekly one before it.
         x_ticks=[
-            (x(i), day.strftime("%d %b")) for i, day in enumerate(days) if i % 7 == 0 or i == len(days) - 1
+            (x(i), day.strftime("%d %b"))
+            for i, day in enumerate(days)
+            if (i % 7 == 0 and len(days) - 1 - i >= 3) or i == len(days) - 1
         ],
         rows=[(day, [counts.get(day, 0) for counts in series.values()]) for day in days],
         baseline=y(0),

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
 
 from accounts.models import Group, Tenant, User
+from accounts.selectors import user_list
 from catalog.models import Category, Subcategory, Tag
 from companies.models import Contact
 from tickets.choices import Channel, Priority, Status
 
 
-def _agents(tenant: Tenant) -> Any:
-    return User.objects.for_tenant(tenant).filter(is_active=True).order_by("name")
+def _agents(tenant: Tenant | uuid.UUID) -> Any:
+    return user_list(tenant=tenant).filter(is_active=True)
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    """Agents by name, as people say them."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name
 
 
 class TicketFieldsForm(forms.Form):
@@ -25,7 +34,7 @@ class TicketFieldsForm(forms.Form):
 
     status = forms.ChoiceField(choices=Status.choices)
     priority = forms.ChoiceField(choices=Priority.choices)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    assignee = AgentChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
     group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="None")
     subcategory = forms.ModelChoiceField(
@@ -34,7 +43,9 @@ class TicketFieldsForm(forms.Form):
     tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), required=False)
     if_match = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, tenant: Tenant, category: Category | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, tenant: Tenant | uuid.UUID, category: Category | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", "p-%s")
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
@@ -74,7 +85,7 @@ class TicketCreateForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea, required=False)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.MEDIUM)
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.WEB)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    assignee = AgentChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
     group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
     category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="None")
     subcategory = forms.ModelChoiceField(
@@ -82,7 +93,7 @@ class TicketCreateForm(forms.Form):
     )
     tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), required=False)
 
-    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Tenant | uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["requester"].queryset = Contact.objects.for_tenant(tenant)
@@ -113,7 +124,7 @@ class BulkUpdateForm(forms.Form):
         queryset=Tag.objects.none(), required=False, label="Remove tags"
     )
 
-    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Tenant | uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agents = {str(u.pk): u for u in _agents(tenant)}
         fields: Any = self.fields

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ class OpenSummary:
     total: int
 
 
-def open_summary(*, tenant: Tenant) -> OpenSummary:
+def open_summary(*, tenant: Tenant | uuid.UUID) -> OpenSummary:
     """Open tickets counted by status, by priority, and unassigned — one query."""
     rows = (
         Ticket.objects.for_tenant(tenant)
@@ -60,7 +61,7 @@ def _per_day(qs: QuerySet[Ticket], field: str, since: datetime.datetime) -> dict
 
 
 def created_and_resolved(
-    *, tenant: Tenant, days: int = 30
+    *, tenant: Tenant | uuid.UUID, days: int = 30
 ) -> tuple[list[datetime.date], dict[str, dict[datetime.date, int]]]:
     """Tickets created and resolved per day over the last ``days`` days (today included)."""
     today = timezone.localdate()
@@ -73,7 +74,7 @@ def created_and_resolved(
     }
 
 
-def oldest_open(*, tenant: Tenant, limit: int = OLDEST_OPEN_SHOWN) -> QuerySet[Ticket]:
+def oldest_open(*, tenant: Tenant | uuid.UUID, limit: int = OLDEST_OPEN_SHOWN) -> QuerySet[Ticket]:
     """The open tickets waiting longest, with what the table shows."""
     return (
         Ticket.objects.for_tenant(tenant)

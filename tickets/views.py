@@ -7,6 +7,7 @@ input with forms, call those, and choose what to render.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -61,13 +63,12 @@ SORTABLE = {
     "status": "status",
     "priority": "-priority",
     "updated": "-updated_at",
-    "created": "-created_at",
 }
 
 
 def _ticket_or_404(view: TenantScopedMixin, number: int) -> Ticket:
     try:
-        return ticket_get(tenant=view.tenant, number=number)
+        return ticket_get(tenant=view.tenant_id, number=number)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -98,14 +99,14 @@ class TicketListView(TenantScopedMixin, TemplateView):
             page = 1
         errors: list[str] = []
         try:
-            qs = ticket_list(tenant=self.tenant, user=self.user, filters=filters)
+            qs = ticket_list(tenant=self.tenant_id, user=self.user, filters=filters)
             if view == "solved":
                 qs = qs.filter(resolved_at__gte=timezone.now() - RECENTLY_SOLVED)
             # One row more than a page tells whether there is a next page, without counting them all.
             rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         except ServiceError as exc:
             errors, rows = service_error_lines(exc), []
-        counts = ticket_view_counts(tenant=self.tenant, user=self.user)
+        counts = ticket_view_counts(tenant=self.tenant_id, user=self.user)
         ordering = filters.get("ordering", "")
         context.update(
             tickets=rows[:PAGE_SIZE],
@@ -120,10 +121,10 @@ class TicketListView(TenantScopedMixin, TemplateView):
             statuses=Status.choices,
             priorities=Priority.choices,
             # Lists, because the filters and the bulk bar both show them.
-            agents=agent_choices(tenant=self.tenant),
-            groups=group_choices(tenant=self.tenant),
-            categories=category_choices(tenant=self.tenant),
-            tags=tag_choices(tenant=self.tenant),
+            agents=agent_choices(tenant=self.tenant_id),
+            groups=group_choices(tenant=self.tenant_id),
+            categories=category_choices(tenant=self.tenant_id),
+            tags=tag_choices(tenant=self.tenant_id),
             here=self.request.get_full_path(),
         )
         return context
@@ -149,7 +150,7 @@ class TicketBulkUpdateView(TenantScopedMixin, View):
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = reverse("tickets:list")
-        form = BulkUpdateForm(request.POST, tenant=self.tenant)
+        form = BulkUpdateForm(request.POST, tenant=self.tenant_id)
         if not form.is_valid():
             for problems in form.errors.values():
                 for problem in problems:
@@ -204,7 +205,7 @@ def panel_context(
     """What the side panel shows: a form on the ticket's current state and its version."""
     if form is None:
         form = TicketFieldsForm(
-            tenant=view.tenant,
+            tenant=view.tenant_id,
             category=ticket.category,
             initial={
                 "status": ticket.status,
@@ -217,11 +218,15 @@ def panel_context(
                 "if_match": ticket_etag(ticket),
             },
         )
-    return {"form": form, "ticket": ticket, "seen_at": ticket.updated_at.isoformat()}
+    # When the page saw the ticket: later audit entries are what others changed meanwhile. (Not
+    # the ticket's updated_at: the entry of the change the page shows is written just after it.)
+    return {"form": form, "ticket": ticket, "seen_at": timezone.now().isoformat()}
 
 
 class TicketFieldsView(TenantScopedMixin, View):
-    """The side panel's htmx endpoint: save the fields, answer with the panel in its saved state.
+    """The side panel's endpoint: save the fields, answer with the panel in its saved state.
+
+    Without htmx (no JavaScript) it answers like any form: a redirect to the ticket with a message.
 
     A refusal answers 400 / 403 / 412 with the panel as the server has it (which rolls back the
     optimistic change in the browser) and a message; for 412 the message lists what others changed.
@@ -229,7 +234,7 @@ class TicketFieldsView(TenantScopedMixin, View):
 
     def post(self, request: HttpRequest, number: int) -> HttpResponse:
         ticket = _ticket_or_404(self, number)
-        form = TicketFieldsForm(request.POST, tenant=self.tenant)
+        form = TicketFieldsForm(request.POST, tenant=self.tenant_id)
         if not form.is_valid():
             return self.refused(
                 ticket,
@@ -257,7 +262,10 @@ class TicketFieldsView(TenantScopedMixin, View):
             )
         except ServiceError as exc:
             return self.refused(ticket, service_error_lines(exc), exc.status_code)
-        fresh = ticket_get(tenant=self.tenant, pk=ticket.pk)
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, "Saved.")
+            return HttpResponseRedirect(reverse("tickets:detail", args=[number]))
+        fresh = ticket_get(tenant=self.tenant_id, pk=ticket.pk)
         return render(
             request,
             "tickets/partials/panel_response.html",
@@ -267,16 +275,48 @@ class TicketFieldsView(TenantScopedMixin, View):
     def refused(
         self, ticket: Ticket, lines: list[str], status: int, since: str | None = None
     ) -> HttpResponse:
-        current = ticket_get(tenant=self.tenant, pk=ticket.pk)
-        others: list[AuditLog] = []
-        if since:
-            others = list(ticket_history(ticket=current).filter(created_at__gt=since).order_by("created_at"))
+        current = ticket_get(tenant=self.tenant_id, pk=ticket.pk)
+        panel = panel_context(self, current)
+        seen_at = parse_datetime(since or "")
+        others = []
+        if seen_at is not None:
+            entries = ticket_history(ticket=current).filter(created_at__gt=seen_at).order_by("created_at")
+            others = changes_by_others(entries, panel["form"])
+        if not self.request.htmx:  # type: ignore[attr-defined]
+            # Without JavaScript the panel was a plain form: say why on the ticket page.
+            for line in [*lines, *others]:
+                messages.error(self.request, line)
+            return HttpResponseRedirect(reverse("tickets:detail", args=[current.number]))
         return render(
             self.request,
             "tickets/partials/panel_response.html",
-            {"panel": panel_context(self, current), "ticket": current, "refusal": lines, "others": others},
+            {"panel": panel, "ticket": current, "refusal": lines, "others": others},
             status=status,
         )
+
+
+def changes_by_others(entries: Iterable[AuditLog], form: TicketFieldsForm) -> list[str]:
+    """Audit entries as sentences, with ids of users, groups, categories ... shown by name."""
+    names: dict[str, str] = {}
+    for field in form.fields.values():
+        for value, label in getattr(field, "choices", ()):
+            if value:
+                names[str(value)] = str(label)
+
+    def shown(value: Any) -> str:
+        if value in (None, "", []):
+            return "—"
+        if isinstance(value, list):
+            return ", ".join(shown(v) for v in value)
+        return names.get(str(value), str(value))
+
+    return [
+        f"{entry.actor.name if entry.actor else entry.actor_label}: {field.replace('_', ' ')} "
+        f"{shown(change.get('before'))} → {shown(change.get('after'))}"
+        for entry in entries
+        for field, change in entry.changes.items()
+        if isinstance(change, dict)
+    ]
 
 
 class TicketReplyView(TenantScopedMixin, View):
@@ -326,18 +366,18 @@ class TicketCreateView(TenantScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", kwargs.get("form") or TicketCreateForm(tenant=self.tenant))
+        context.setdefault("form", kwargs.get("form") or TicketCreateForm(tenant=self.tenant_id))
         form = context["form"]
         requester = form["requester"].value()
         context["requester"] = (
-            Contact.objects.for_tenant(self.tenant).filter(pk=requester).first()
+            Contact.objects.for_tenant(self.tenant_id).filter(pk=requester).first()
             if form.is_bound and requester
             else None
         )
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = TicketCreateForm(request.POST, tenant=self.tenant)
+        form = TicketCreateForm(request.POST, tenant=self.tenant_id)
         if form.is_valid():
             try:
                 ticket = ticket_create(tenant=self.tenant, actor=self.user, data=form.cleaned_data)
@@ -364,7 +404,7 @@ class RequesterSearchView(TenantScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         q = self.request.GET.get("requester_search", "").strip().replace("\x00", "")
         contacts = (
-            contact_list(tenant=self.tenant, filters={"q": q}).select_related("company")[: self.LIMIT]
+            contact_list(tenant=self.tenant_id, filters={"q": q}).select_related("company")[: self.LIMIT]
             if len(q) >= 2
             else []
         )
@@ -384,7 +424,7 @@ class SubcategoryOptionsView(TenantScopedMixin, TemplateView):
         except ValueError:
             context["subcategories"] = Subcategory.objects.none()
         else:
-            context["subcategories"] = Subcategory.objects.for_tenant(self.tenant).filter(
+            context["subcategories"] = Subcategory.objects.for_tenant(self.tenant_id).filter(
                 category_id=category
             )
         return context
@@ -398,11 +438,11 @@ class DashboardView(TenantScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        days, series = reports.created_and_resolved(tenant=self.tenant)
+        days, series = reports.created_and_resolved(tenant=self.tenant_id)
         context.update(
-            summary=reports.open_summary(tenant=self.tenant),
+            summary=reports.open_summary(tenant=self.tenant_id),
             chart=daily_chart(days, series),
-            oldest=reports.oldest_open(tenant=self.tenant),
+            oldest=reports.oldest_open(tenant=self.tenant_id),
         )
         return context
 

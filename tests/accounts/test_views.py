@@ -10,7 +10,7 @@ from django.test import Client
 
 from accounts.choices import UserStatus
 from accounts.models import Group, User
-from tests.factories import UserFactory
+from tests.factories import GroupFactory, UserFactory
 from tests.helpers import assert_audited
 
 PASSWORD = "correct horse battery staple"
@@ -198,3 +198,18 @@ def test_settings_rows_of_another_tenant_are_not_found(client_for, admin, other_
     foreign.refresh_from_db()
     assert foreign.status == UserStatus.ACTIVE
     assert "User not found." in client.get("/settings/users").content.decode()
+
+
+def test_admin_sets_group_members_and_a_foreign_user_is_refused(
+    client_for, admin, agent, other_tenant
+) -> None:  # type: ignore[no-untyped-def]
+    group = GroupFactory(tenant=admin.tenant, name="Tier 2")
+    client = client_for(admin)
+    client.post("/settings/groups", {"action": "members", "pk": str(group.pk), "members": [str(agent.pk)]})
+    assert list(group.members.all()) == [agent]
+    page = client.get("/settings/groups").content.decode()
+    assert f'<option value="{agent.pk}" selected>Alex Agent</option>' in page
+    foreign = UserFactory(tenant=other_tenant)
+    client.post("/settings/groups", {"action": "members", "pk": str(group.pk), "members": [str(foreign.pk)]})
+    assert list(group.members.all()) == [agent]
+    assert "User not found." in client.get("/settings/groups").content.decode()
