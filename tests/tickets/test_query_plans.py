@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 def plan(qs: QuerySet[Any]) -> str:
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
+        # Fresh statistics, so the plan does not depend on what other tests left in the tables.
+        cursor.execute("ANALYZE tickets_ticket, tickets_tickettag")
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
