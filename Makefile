@@ -15,7 +15,8 @@ STAGING_DATA := .data/staging-mock
 .PHONY: install run serve staging test lint format lock clean-db help
 
 help:
-	@echo "make run    - install, migrate, serve on http://$(HOST):$(PORT)"
+	@echo "make run    - install, migrate, load demo data into an empty embedded database, serve on http://$(HOST):$(PORT)"
+	@echo "              (make run DEMO=1 loads the demo data into any database)"
 	@echo "make serve  - install, migrate, collect static files, serve with gunicorn on http://$(HOST):$(PORT)"
 	@echo "make staging - production-like (DEBUG off, gunicorn, JSON logs, generated data) on :$(STAGING_PORT)"
 	@echo "make test   - install and run the whole test suite"
@@ -31,6 +32,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_data $(if $(filter 1,$(DEMO)),--force,)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production serving: gunicorn (gunicorn.conf.py), static files by whitenoise. `migrate` also creates

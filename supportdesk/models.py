@@ -92,3 +92,29 @@ class TenantModel(TenantOwned):
         abstract = True
         base_manager_name = "all_objects"
         default_manager_name = "objects"
+
+
+class ImportedRecord(models.Model):
+    """Bookkeeping of ``migrate_mock_data``: one row per record it loaded.
+
+    ``source_hash`` is the hash of the source record at its last import (an unchanged record is
+    skipped); ``row_hash`` is the checksum of the database row right after that import, so a later
+    run can tell whether the desk has edited the row since (a conflict: the desk's version stays).
+    """
+
+    entity = models.CharField(max_length=64)
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    legacy_id = models.CharField(max_length=64)
+    source_hash = models.CharField(max_length=32)
+    row_hash = models.CharField(max_length=32)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "tenant", "legacy_id"], name="supportdesk_importedrecord_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.legacy_id}"

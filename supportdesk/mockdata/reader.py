@@ -1,0 +1,323 @@
+"""Streaming reader: one record at a time from each file, checked and normalised to our schema.
+
+Nothing here holds a whole file: ``ijson`` yields records one by one and each becomes a staging
+row (or a problem). Checks that need other records (duplicate ids, references, uniqueness) run
+later in PostgreSQL over the staging tables (see ``staging.py``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import ijson
+
+from supportdesk.ids import new_id
+from supportdesk.mockdata.spec import (
+    BOOL,
+    DATETIME,
+    EMAIL,
+    ENUM,
+    INT,
+    IP,
+    JSON,
+    REF,
+    TEXT,
+    URL,
+    Entity,
+    Field,
+)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+AUTHOR_TYPES = ("user", "contact")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the source: which file, which record, which field, what."""
+
+    file: str
+    record: str | None
+    field: str | None
+    problem: str
+    index: int | None = None  # position of the record in its file (0-based)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.record is not None:
+            where += f" {self.record}"
+        elif self.index is not None:
+            where += f" [record {self.index}]"
+        if self.field:
+            where += f" {self.field}"
+        return f"{where}: {self.problem}"
+
+
+class SourceUnreadable(Exception):
+    """A file is missing, not JSON, not an array, or truncated: nothing in it can be trusted."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass
+class Row:
+    """A normalised record: staging values in ``staging_columns`` order, or problems."""
+
+    legacy_id: str | None
+    values: tuple[Any, ...]
+    problems: list[Problem]
+    members: list[str]
+
+
+def normalise_enum(value: str) -> str:
+    """``"On Hold"``, ``"ON-HOLD"`` and ``" on_hold "`` all mean ``on_hold``."""
+    return re.sub(r"[\s\-]+", "_", value.strip()).lower()
+
+
+def parse_datetime(value: str) -> datetime.datetime:
+    """ISO-8601; a timestamp without an offset is taken as UTC (the old app stored UTC)."""
+    parsed = datetime.datetime.fromisoformat(value.strip())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
+
+
+def source_hash(record: Any, extra: str = "") -> str:
+    """A stable hash of one source record, to tell on the next run whether it changed."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.md5((text + extra).encode(), usedforsecurity=False).hexdigest()
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class RecordReader:
+    """Turns the records of one entity's file into staging rows."""
+
+    def __init__(self, entity: Entity, source: Path) -> None:
+        self.entity = entity
+        self.source = source.resolve()
+
+    def _problem(self, rid: str | None, index: int, field: str | None, message: str) -> Problem:
+        return Problem(self.entity.file, rid, field, message, index)
+
+    def _convert(self, f: Field, raw: Any) -> Any:
+        """The normalised value of ``raw`` for field ``f``; raises ValueError with what is wrong."""
+        if f.kind in (TEXT, REF, URL):
+            if not isinstance(raw, str):
+                raise ValueError(f"expected a string, got {json.dumps(raw)[:40]}")
+            if f.kind == URL and raw and not raw.startswith(("http://", "https://", "/")):
+                raise ValueError(f"malformed URL {raw!r}")
+            if f.max_length and len(raw) > f.max_length:
+                raise ValueError(f"longer than {f.max_length} characters")
+            return raw
+        if f.kind == EMAIL:
+            if not isinstance(raw, str):
+                raise ValueError("expected a string")
+            email = raw.strip().lower()
+            if not EMAIL_RE.match(email) or len(email) > 254:
+                raise ValueError(f"malformed email {raw!r}")
+            return email
+        if f.kind == ENUM:
+            value = normalise_enum(raw) if isinstance(raw, str) else raw
+            if value not in f.choices:
+                raise ValueError(f"unknown value {raw!r} (expected one of: {', '.join(f.choices)})")
+            return value
+        if f.kind == DATETIME:
+            if not isinstance(raw, str):
+                raise ValueError("expected an ISO-8601 timestamp string")
+            try:
+                return parse_datetime(raw)
+            except ValueError:
+                raise ValueError(f"malformed date {raw!r}") from None
+        if f.kind == BOOL:
+            if not isinstance(raw, bool):
+                raise ValueError(f"expected true or false, got {json.dumps(raw)[:40]}")
+            return raw
+        if f.kind == INT:
+            if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0 or raw > 2**31 - 1:
+                raise ValueError(f"expected a non-negative integer, got {json.dumps(raw, default=str)[:40]}")
+            return raw
+        if f.kind == JSON:
+            if not isinstance(raw, dict | list):
+                raise ValueError("expected an object or array")
+            return json.dumps(raw, default=str)
+        if f.kind == IP:
+            try:
+                return str(ipaddress.ip_address(str(raw).strip()))
+            except ValueError:
+                raise ValueError(f"malformed IP address {raw!r}") from None
+        raise AssertionError(f.kind)
+
+    def row(self, record: Any, index: int) -> Row:
+        entity = self.entity
+        problems: list[Problem] = []
+        if not isinstance(record, dict):
+            problems.append(self._problem(None, index, None, "record is not a JSON object"))
+            return Row(None, (), problems, [])
+        rid = record.get("id")
+        if not isinstance(rid, str) or not rid.strip() or len(rid) > 64:
+            problems.append(self._problem(None, index, "id", "missing or malformed id"))
+            return Row(None, (), problems, [])
+        tenant = record.get("tenantId")
+        if not isinstance(tenant, str) or not tenant.strip():
+            problems.append(self._problem(rid, index, "tenantId", "missing required field"))
+            return Row(rid, (), problems, [])
+
+        raw_values = dict(record)
+        extra_hash = ""
+        if entity.name == "ticket_comments":
+            self._split_author(raw_values, rid, index, problems)
+        values: dict[str, Any] = {}
+        for f in entity.fields:
+            raw = raw_values.get(f.column if f.key == "authorId" else f.key)
+            if raw is None or (raw == "" and f.kind not in (TEXT, URL)) or (raw == "" and f.required):
+                if f.required:
+                    problems.append(self._problem(rid, index, f.key, "missing required field"))
+                values[f.column] = f.default
+                continue
+            try:
+                values[f.column] = self._convert(f, raw)
+            except ValueError as exc:
+                problems.append(self._problem(rid, index, f.key, str(exc)))
+                values[f.column] = None
+
+        if "updated_at" in values and values["updated_at"] is None:
+            values["updated_at"] = values["created_at"]
+        if entity.name == "tickets":
+            self._check_ticket(values, rid, index, problems)
+        if entity.name == "ticket_comments" and values["is_internal"] and values["author_contact"]:
+            problems.append(self._problem(rid, index, "isInternal", "an internal note must be by a user"))
+        if entity.name == "attachments":
+            extra_hash = self._attach_file(values, rid, index, problems)
+        members: list[str] = []
+        if entity.name == "groups":
+            members = self._members(record.get("memberIds"), rid, index, problems)
+
+        row = (
+            index,
+            new_id(),
+            rid,
+            tenant,
+            *(values[f.column] for f in entity.fields),
+            source_hash(record, extra_hash),
+            not problems,
+        )
+        return Row(rid, row, problems, members)
+
+    def _split_author(self, raw: dict[str, Any], rid: str, index: int, problems: list[Problem]) -> None:
+        kind = raw.get("authorType")
+        author = raw.get("authorId")
+        if kind is None or author is None:
+            field = "authorType" if kind is None else "authorId"
+            problems.append(self._problem(rid, index, field, "missing required field"))
+            return
+        kind = normalise_enum(kind) if isinstance(kind, str) else kind
+        if kind not in AUTHOR_TYPES:
+            problems.append(
+                self._problem(
+                    rid, index, "authorType", f"unknown value {kind!r} (expected one of: user, contact)"
+                )
+            )
+            return
+        raw[f"author_{kind}"] = author
+
+    def _check_ticket(self, v: dict[str, Any], rid: str, index: int, problems: list[Problem]) -> None:
+        if v["number"] == 0:
+            problems.append(self._problem(rid, index, "number", "ticket numbers start at 1"))
+        solved = v["status"] in ("resolved", "closed")
+        if v["status"] is not None and solved != (v["resolved_at"] is not None):
+            message = (
+                "required when status is resolved or closed" if solved else "must be empty unless solved"
+            )
+            problems.append(self._problem(rid, index, "resolvedAt", message))
+        closed = v["status"] == "closed"
+        if v["status"] is not None and closed != (v["closed_at"] is not None):
+            message = "required when status is closed" if closed else "must be empty unless closed"
+            problems.append(self._problem(rid, index, "closedAt", message))
+        if v["subcategory"] and not v["category"]:
+            problems.append(self._problem(rid, index, "subcategoryId", "a subcategory needs a categoryId"))
+
+    def _attach_file(self, v: dict[str, Any], rid: str, index: int, problems: list[Problem]) -> str:
+        name = v["file"]
+        if not name:
+            return ""
+        path = (self.source / name).resolve()
+        if not path.is_relative_to(self.source):
+            problems.append(
+                self._problem(rid, index, "fileName", f"{name!r} is outside the source directory")
+            )
+            return ""
+        if not path.is_file():
+            problems.append(self._problem(rid, index, "fileName", f"file missing: {name}"))
+            return ""
+        sha, size = file_digest(path)
+        if v["sha256"] not in (None, sha):
+            problems.append(self._problem(rid, index, "sha256", f"does not match the file ({sha})"))
+        if v["size"] not in (None, size):
+            problems.append(self._problem(rid, index, "size", f"does not match the file ({size} bytes)"))
+        v["sha256"], v["size"] = sha, size
+        v["original_filename"] = v["original_filename"] or path.name
+        return sha
+
+    def _members(self, raw: Any, rid: str, index: int, problems: list[Problem]) -> list[str]:
+        if raw is None:
+            return []
+        if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
+            problems.append(self._problem(rid, index, "memberIds", "expected a list of user ids"))
+            return []
+        return list(dict.fromkeys(raw))
+
+    def rows(self, progress: Callable[[int, int], None] | None = None) -> Iterator[Row]:
+        """Every record of the file, in order. Raises SourceUnreadable if the file cannot be read whole."""
+        path = self.source / self.entity.file
+        yield from read_array(path, self.entity.file, self.row, progress)
+
+
+def read_array(
+    path: Path,
+    label: str,
+    convert: Callable[[Any, int], Any],
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[Any]:
+    if not path.is_file():
+        raise SourceUnreadable(Problem(label, None, None, "file missing"))
+    total = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(64).lstrip()
+        if not head.startswith(b"["):
+            raise SourceUnreadable(
+                Problem(label, None, None, "unreadable JSON: expected an array of records")
+            )
+        handle.seek(0)
+        index = 0
+        try:
+            for index, record in enumerate(ijson.items(handle, "item", use_float=True)):
+                yield convert(record, index)
+                if progress is not None and index % 2000 == 0:
+                    progress(handle.tell(), total)
+        except ijson.JSONError as exc:
+            raise SourceUnreadable(
+                Problem(label, None, None, f"unreadable or truncated JSON after record {index}: {exc}")
+            ) from exc
+        if progress is not None:
+            progress(total, total)

@@ -1,0 +1,313 @@
+"""Staging: the whole source streamed into temporary tables with COPY, then checked in SQL.
+
+Temporary tables live in the run's transaction (``ON COMMIT DROP``), so a killed or failed run
+leaves nothing behind. Checks that need more than one record — duplicate ids, references,
+tenants, uniqueness — are set-based queries here rather than dictionaries in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from supportdesk.ids import new_id
+from supportdesk.mockdata.reader import Problem, RecordReader, SourceUnreadable, read_array
+from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, SQL_TYPES, TENANTS_FILE, Entity
+
+Progress = Callable[[str, int, int], None]
+
+MEMBERS = "mig_stg_group_members"
+PROBLEMS = "mig_problems"
+TENANTS = "mig_stg_tenants"
+
+
+def staging_columns(entity: Entity) -> list[str]:
+    return ["_n", "new_id", "legacy_id", "tenant", *(f.column for f in entity.fields), "src_hash", "valid"]
+
+
+def _create(cursor: Any, table: str, columns_sql: str) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE TEMP TABLE {table} ({columns_sql}) ON COMMIT DROP")
+
+
+def create_tables(cursor: Any) -> None:
+    for entity in ENTITIES:
+        cols = ", ".join(f'"{f.column}" {SQL_TYPES[f.kind]}' for f in entity.fields)
+        _create(
+            cursor,
+            entity.staging,
+            f"_n integer, new_id uuid, legacy_id text, tenant text, {cols}, src_hash text, valid boolean",
+        )
+    _create(cursor, MEMBERS, "group_id text, tenant text, user_id text, new_id uuid")
+    _create(
+        cursor,
+        PROBLEMS,
+        "step integer, file text, record text, field text, problem text, idx integer, dependant boolean",
+    )
+    _create(cursor, TENANTS, "legacy_id text, name text")
+
+
+@dataclass
+class Staged:
+    """What staging found: records read per entity, and every problem."""
+
+    read: dict[str, int] = field(default_factory=dict)
+    unreadable: list[Problem] = field(default_factory=list)
+
+
+def _add_problems(cursor: Any, problems: Iterable[Problem], dependant: bool = False) -> None:
+    with cursor.copy(
+        f"COPY {PROBLEMS} (step, file, record, field, problem, idx, dependant) FROM STDIN"
+    ) as copy:
+        for p in problems:
+            step = ORDER.get(p.file.removesuffix(".json"), -1)
+            copy.write_row((step, p.file, p.record, p.field, p.problem, p.index, dependant))
+
+
+def stage_source(cursor: Any, source: Path, progress: Progress | None = None) -> Staged:
+    """Stream every file into its staging table. Unreadable files are collected, not raised."""
+    create_tables(cursor)
+    staged = Staged()
+    for entity in ENTITIES:
+        reader = RecordReader(entity, source)
+        problems: list[Problem] = []
+        count = 0
+        columns = ", ".join(f'"{c}"' for c in staging_columns(entity))
+
+        def tick(done: int, total: int, name: str = entity.name) -> None:
+            if progress is not None:
+                progress(name, done, total)
+
+        # One COPY at a time per connection: members (a few per group) are copied after the groups.
+        members: list[tuple[str, str, str, Any]] = []
+        with cursor.copy(f"COPY {entity.staging} ({columns}) FROM STDIN") as copy:
+            # Caught inside the COPY: an exception leaving it would abort the transaction.
+            try:
+                for row in reader.rows(tick):
+                    count += 1
+                    problems.extend(row.problems)
+                    if not row.values:
+                        continue
+                    copy.write_row(row.values)
+                    members.extend((row.legacy_id, row.values[3], user, new_id()) for user in row.members)
+            except SourceUnreadable as exc:
+                staged.unreadable.append(exc.problem)
+        staged.read[entity.name] = count
+        # Temporary tables are never auto-analysed; the checks and the load join them at scale.
+        cursor.execute(f"ANALYZE {entity.staging}")
+        if members:
+            with cursor.copy(f"COPY {MEMBERS} (group_id, tenant, user_id, new_id) FROM STDIN") as copy:
+                for member in members:
+                    copy.write_row(member)
+        _add_problems(cursor, problems)
+    _stage_tenants(cursor, source, staged)
+    _add_problems(cursor, staged.unreadable)
+    return staged
+
+
+def _stage_tenants(cursor: Any, source: Path, staged: Staged) -> None:
+    path = source / TENANTS_FILE
+    if not path.exists():
+        return
+
+    def convert(record: Any, index: int) -> tuple[str, str] | Problem:
+        if (
+            isinstance(record, dict)
+            and isinstance(record.get("id"), str)
+            and isinstance(record.get("name"), str)
+        ):
+            return (record["id"], record["name"])
+        return Problem(TENANTS_FILE, None, None, "expected {id, name}", index)
+
+    with cursor.copy(f"COPY {TENANTS} (legacy_id, name) FROM STDIN") as copy:
+        try:
+            for item in read_array(path, TENANTS_FILE, convert):
+                if isinstance(item, Problem):
+                    staged.unreadable.append(item)
+                else:
+                    copy.write_row(item)
+        except SourceUnreadable as exc:
+            staged.unreadable.append(exc.problem)
+
+
+def _problem_sql(entity: Entity, select: str, field: str, problem_sql: str) -> str:
+    """INSERT the problems that ``select`` (aliasing the staging row as ``s``) finds."""
+    return (
+        f"INSERT INTO {PROBLEMS} (step, file, record, field, problem, idx, dependant) "
+        f"SELECT {ORDER[entity.name]}, '{entity.file}', s.legacy_id, '{field}', {problem_sql}, s._n, false "
+        f"{select}"
+    )
+
+
+def check(cursor: Any) -> None:
+    """Every cross-record rule, as SQL over the staging tables; findings go to the problems table."""
+    _resolve_department_names(cursor)
+    union = " UNION ALL ".join(
+        f"SELECT legacy_id, '{e.name}' AS entity, _n FROM {e.staging}" for e in ENTITIES
+    )
+    cursor.execute(
+        f"CREATE TEMP TABLE mig_ids ON COMMIT DROP AS SELECT legacy_id, entity, _n, "
+        f"count(*) OVER (PARTITION BY legacy_id) AS copies, "
+        f"string_agg(entity, ', ') OVER (PARTITION BY legacy_id) AS files FROM ({union}) u"
+    )
+    cursor.execute(
+        f"INSERT INTO {PROBLEMS} (step, file, record, field, problem, idx, dependant) "
+        f"SELECT -1, entity || '.json', legacy_id, 'id', "
+        f"'duplicate id (' || copies || ' records with this id in: ' || files || ')', _n, false "
+        f"FROM mig_ids WHERE copies > 1"
+    )
+    cursor.execute("DROP TABLE mig_ids")
+    for entity in ENTITIES:
+        for f in entity.refs():
+            target = BY_NAME[f.ref or ""]
+            cursor.execute(
+                _problem_sql(
+                    entity,
+                    f"FROM {entity.staging} s LEFT JOIN {target.staging} t ON t.legacy_id = s.{f.column} "
+                    f"WHERE s.{f.column} IS NOT NULL AND t.legacy_id IS NULL",
+                    f.key,
+                    f"'refers to ' || s.{f.column} || ', which is not in {target.file}'",
+                )
+            )
+            cursor.execute(
+                _problem_sql(
+                    entity,
+                    f"FROM {entity.staging} s JOIN {target.staging} t ON t.legacy_id = s.{f.column} "
+                    f"WHERE t.tenant <> s.tenant",
+                    f.key,
+                    f"'refers to ' || s.{f.column} || ', a record of another tenant (' || t.tenant || ')'",
+                )
+            )
+        for columns in entity.unique_live:
+            _check_unique(cursor, entity, columns)
+    _check_specific(cursor)
+
+
+def _resolve_department_names(cursor: Any) -> None:
+    """A user's ``department`` may name a department instead of giving its id."""
+    cursor.execute(
+        "UPDATE mig_stg_users u SET department = d.legacy_id FROM ("
+        " SELECT DISTINCT ON (tenant, lower(name)) tenant, lower(name) AS lname, legacy_id"
+        " FROM mig_stg_departments ORDER BY tenant, lower(name), is_deleted, _n) d "
+        "WHERE d.tenant = u.tenant AND d.lname = lower(btrim(u.department)) "
+        "AND NOT EXISTS (SELECT 1 FROM mig_stg_departments x WHERE x.legacy_id = u.department)"
+    )
+
+
+def _check_unique(cursor: Any, entity: Entity, columns: tuple[str, ...]) -> None:
+    keys = ", ".join(f"lower(s.{c}::text)" for c in columns)
+    not_blank = " AND ".join(f"s.{c}::text <> ''" for c in columns)
+    scope = "" if entity.name == "users" else "s.tenant, "
+    label = " and ".join(columns)
+    cursor.execute(
+        _problem_sql(
+            entity,
+            f"FROM (SELECT s.*, count(*) OVER (PARTITION BY {scope}{keys}) AS copies "
+            f"FROM {entity.staging} s WHERE NOT s.is_deleted AND {not_blank}) s WHERE s.copies > 1",
+            columns[-1],
+            f"'{label} ' || quote_literal(s.{columns[-1]}) || ' is used by ' || s.copies || "
+            f"' live records{'' if entity.name == 'users' else ' of this tenant'}'",
+        )
+    )
+
+
+def _check_specific(cursor: Any) -> None:
+    users, tickets = BY_NAME["users"], BY_NAME["tickets"]
+    cursor.execute(
+        _problem_sql(
+            users,
+            "FROM mig_stg_users s JOIN accounts_user u ON lower(u.email) = s.email AND NOT u.is_deleted "
+            "LEFT JOIN accounts_tenant t ON t.id = u.tenant_id "
+            "WHERE NOT s.is_deleted AND (u.legacy_id IS DISTINCT FROM s.legacy_id "
+            "OR t.legacy_id IS DISTINCT FROM s.tenant)",
+            "email",
+            "'email ' || s.email || ' already belongs to another user of the desk'",
+        )
+    )
+    cursor.execute(
+        _problem_sql(
+            tickets,
+            "FROM (SELECT s.*, count(*) OVER (PARTITION BY tenant, number) AS copies "
+            "FROM mig_stg_tickets s WHERE number IS NOT NULL) s WHERE s.copies > 1",
+            "number",
+            "'ticket number ' || s.number || ' is used by ' || s.copies || ' tickets of this tenant'",
+        )
+    )
+    cursor.execute(
+        _problem_sql(
+            tickets,
+            "FROM mig_stg_tickets s JOIN mig_stg_subcategories c ON c.legacy_id = s.subcategory "
+            "WHERE c.category IS DISTINCT FROM s.category",
+            "subcategoryId",
+            "'subcategory ' || s.subcategory || ' belongs to category ' || coalesce(c.category, '?') "
+            "|| ', not ' || coalesce(s.category, 'none')",
+        )
+    )
+    cursor.execute(
+        _problem_sql(
+            BY_NAME["attachments"],
+            "FROM mig_stg_attachments s JOIN mig_stg_ticket_comments c ON c.legacy_id = s.comment "
+            "WHERE c.ticket IS DISTINCT FROM s.ticket",
+            "commentId",
+            "'comment ' || s.comment || ' belongs to ticket ' || coalesce(c.ticket, '?') "
+            "|| ', not ' || s.ticket",
+        )
+    )
+    groups = BY_NAME["groups"]
+    cursor.execute(
+        f"INSERT INTO {PROBLEMS} (step, file, record, field, problem, idx, dependant) "
+        f"SELECT {ORDER['groups']}, '{groups.file}', m.group_id, 'memberIds', "
+        f"CASE WHEN u.legacy_id IS NULL THEN 'refers to ' || m.user_id || ', which is not in users.json' "
+        f"ELSE 'refers to ' || m.user_id || ', a record of another tenant (' || u.tenant || ')' END, "
+        f"g._n, false "
+        f"FROM {MEMBERS} m JOIN mig_stg_groups g ON g.legacy_id = m.group_id "
+        f"LEFT JOIN mig_stg_users u ON u.legacy_id = m.user_id "
+        f"WHERE u.legacy_id IS NULL OR u.tenant <> m.tenant"
+    )
+
+
+def reject(cursor: Any) -> None:
+    """Mark every record with a problem invalid, then everything that depends on one, transitively."""
+    for entity in ENTITIES:
+        cursor.execute(
+            f"UPDATE {entity.staging} s SET valid = false FROM {PROBLEMS} p "
+            f"WHERE p.file = '{entity.file}' AND p.record = s.legacy_id AND s.valid"
+        )
+    changed = True
+    while changed:
+        changed = False
+        for entity in ENTITIES:
+            deps = [(f.key, f.column, BY_NAME[f.ref or ""]) for f in entity.refs()]
+            if entity.name == "groups":
+                deps.append(("memberIds", None, BY_NAME["users"]))
+            for key, column, target in deps:
+                if column is None:
+                    join = (
+                        f"FROM {MEMBERS} m JOIN {target.staging} t ON t.legacy_id = m.user_id "
+                        f"WHERE m.group_id = s.legacy_id AND"
+                    )
+                    ref = "t.legacy_id"
+                else:
+                    join = f"FROM {target.staging} t WHERE t.legacy_id = s.{column} AND"
+                    ref = f"s.{column}"
+                cursor.execute(
+                    f"WITH hit AS (UPDATE {entity.staging} s SET valid = false "
+                    f"{join} NOT t.valid AND s.valid "
+                    f"RETURNING s.legacy_id, s._n, {ref} AS ref) "
+                    f"INSERT INTO {PROBLEMS} (step, file, record, field, problem, idx, dependant) "
+                    f"SELECT {ORDER[entity.name]}, '{entity.file}', legacy_id, '{key}', "
+                    f"'depends on rejected {target.name} record ' || ref, _n, true FROM hit"
+                )
+                changed = changed or cursor.rowcount > 0
+
+
+def problems(cursor: Any, dependants: bool = True) -> list[Problem]:
+    cursor.execute(
+        f"SELECT DISTINCT file, record, field, problem, idx, step FROM {PROBLEMS} "
+        f"{'' if dependants else 'WHERE NOT dependant'} ORDER BY step, file, idx, record, field, problem"
+    )
+    return [
+        Problem(file, record, fld, problem, idx) for file, record, fld, problem, idx, _ in cursor.fetchall()
+    ]

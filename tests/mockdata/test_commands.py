@@ -1,0 +1,385 @@
+"""migrate_mock_data, verify_migration, generate_mock_data and load_demo_data through call_command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.core.files.storage import default_storage
+
+from accounts.models import Department, Group, Tenant, User
+from audit.models import AuditLog
+from catalog.models import Tag
+from companies.models import Contact
+from supportdesk.mockdata.generator import DEMO_PASSWORD
+from supportdesk.models import ImportedRecord
+from tests.mockdata.conftest import edit, fingerprint, record, run
+from tickets.models import Attachment, Ticket, TicketComment, TicketTag
+
+pytestmark = pytest.mark.django_db
+
+
+def source_records(source: Path, entity: str) -> list[dict]:
+    return json.loads((source / f"{entity}.json").read_text())
+
+
+def test_clean_load_transforms_every_entity(source: Path) -> None:
+    result = run("migrate_mock_data", "--source", str(source))
+    assert result.ok, result
+
+    tickets = source_records(source, "tickets")
+    assert Ticket.all_objects.count() == len(tickets)
+    assert TicketComment.all_objects.count() == len(source_records(source, "ticket_comments"))
+    assert TicketTag.objects.count() == len(source_records(source, "ticket_tags"))
+    assert Tenant.objects.filter(legacy_id__isnull=False).count() == 2
+
+    # a ticket keeps its number, gets its relationships, normalised enums and a new UUID
+    src = tickets[0]
+    ticket = Ticket.all_objects.select_related("requester", "tenant").get(legacy_id=src["id"])
+    assert ticket.number == src["number"]
+    assert ticket.requester.legacy_id == src["requesterId"]
+    assert ticket.status == src["status"].lower().replace(" ", "_").replace("-", "_")
+    assert ticket.tenant.legacy_id == src["tenantId"]
+    assert str(ticket.id) != src["id"]
+
+    # messy users: mixed-case email with spaces, capitalised role, department given by name
+    users = source_records(source, "users")
+    messy = next(u for u in users if u["email"] != u["email"].strip().lower())
+    assert User.all_objects.get(legacy_id=messy["id"]).email == messy["email"].strip().lower()
+    by_name = next(u for u in users if not u["department"].startswith("dep_"))
+    user = User.all_objects.select_related("department").get(legacy_id=by_name["id"])
+    assert user.department is not None and user.department.name == by_name["department"]
+    assert check_password(DEMO_PASSWORD, user.password)
+    assert User.all_objects.filter(is_deleted=True).count() == sum(1 for u in users if u.get("isDeleted"))
+
+    # group members, soft-deleted tags, attachments in storage with their sha256
+    assert Group.objects.first().members.exists()
+    assert Tag.all_objects.filter(is_deleted=True).exists()
+    attachment = Attachment.objects.first()
+    assert attachment is not None and default_storage.exists(attachment.file.name)
+    assert len(attachment.sha256) == 64
+
+    # one audit entry per tenant and entity type changed, plus the tenant itself
+    entries = AuditLog.objects.filter(actor_label="migrate_mock_data")
+    assert entries.filter(action="import.applied", entity_type="tickets").count() == 2
+    assert entries.filter(action="import.created", entity_type="tenant").count() == 2
+    # the old audit log is imported as history
+    assert AuditLog.objects.filter(legacy_id__startswith="aud_").count() == len(
+        source_records(source, "audit_logs")
+    )
+    assert "Migration complete." in result.out
+    assert "tickets" in result.out and "created" in result.out
+
+
+def test_second_run_changes_nothing(source: Path) -> None:
+    assert run("migrate_mock_data", "--source", str(source)).ok
+    before = fingerprint()
+    audit_before = AuditLog.objects.count()
+
+    result = run("migrate_mock_data", "--source", str(source))
+
+    assert result.ok, result
+    assert fingerprint() == before
+    assert AuditLog.objects.count() == audit_before
+    assert "tickets: 0 created, 0 updated" in result.out
+
+
+def test_changed_source_updates_what_changed_and_keeps_desk_edits(source: Path) -> None:
+    assert run("migrate_mock_data", "--source", str(source)).ok
+    tickets = source_records(source, "tickets")
+    changed, edited = tickets[0]["id"], tickets[1]["id"]
+    # an agent edits the second ticket in the desk after the import
+    Ticket.all_objects.filter(legacy_id=edited).update(subject="Edited in the desk")
+
+    def change(records: list[dict]) -> None:
+        record(records, changed)["subject"] = "Changed in the old app"
+        record(records, edited)["subject"] = "Also changed in the old app"
+
+    edit(source, "tickets", change)
+    audit_before = set(AuditLog.objects.values_list("pk", flat=True))
+
+    result = run("migrate_mock_data", "--source", str(source))
+
+    assert result.ok, result
+    assert Ticket.all_objects.get(legacy_id=changed).subject == "Changed in the old app"
+    assert Ticket.all_objects.get(legacy_id=edited).subject == "Edited in the desk"
+    assert f"conflict: tickets {edited}" in result.err
+    assert "tickets: 0 created, 1 updated" in result.out
+    new_entries = AuditLog.objects.exclude(pk__in=audit_before)
+    assert {(e.entity_type, e.changes["updated"]) for e in new_entries} == {("tickets", 1)}
+    stored = ImportedRecord.objects.get(entity="tickets", legacy_id=changed)
+    assert stored.source_hash
+
+
+def test_changed_audit_record_is_reported_never_updated(source: Path) -> None:
+    assert run("migrate_mock_data", "--source", str(source)).ok
+    audit_id = source_records(source, "audit_logs")[0]["id"]
+    edit(source, "audit_logs", lambda records: record(records, audit_id).update(action="ticket.rewritten"))
+
+    result = run("migrate_mock_data", "--source", str(source))
+
+    assert result.ok, result
+    assert AuditLog.objects.get(legacy_id=audit_id).action == "ticket.updated"
+    assert f"conflict: audit_logs {audit_id}" in result.err
+
+
+def _truncate(source: Path) -> tuple[str, str | None]:
+    path = source / "ticket_comments.json"
+    path.write_text(path.read_text()[:-200])
+    return "ticket_comments.json", None
+
+
+def _set(entity: str, field: str, value: object, index: int = 0):  # type: ignore[no-untyped-def]
+    def damage(source: Path) -> tuple[str, str | None]:
+        records = source_records(source, entity)
+        rid = records[index]["id"]
+        edit(source, entity, lambda rs: record(rs, rid).__setitem__(field, value))
+        return f"{entity}.json", rid
+
+    return damage
+
+
+def _drop(entity: str, field: str):  # type: ignore[no-untyped-def]
+    def damage(source: Path) -> tuple[str, str | None]:
+        rid = source_records(source, entity)[0]["id"]
+        edit(source, entity, lambda rs: record(rs, rid).pop(field))
+        return f"{entity}.json", rid
+
+    return damage
+
+
+def _duplicate_id(source: Path) -> tuple[str, str | None]:
+    rid = source_records(source, "tags")[0]["id"]
+    edit(source, "tags", lambda rs: rs.append({**rs[1], "id": rid}))
+    return "tags.json", rid
+
+
+def _other_tenant(source: Path) -> tuple[str, str | None]:
+    tickets = source_records(source, "tickets")
+    contacts = source_records(source, "contacts")
+    foreign = next(c for c in contacts if c["tenantId"] != tickets[0]["tenantId"])
+    return _set("tickets", "requesterId", foreign["id"])(source)
+
+
+def _missing_file(source: Path) -> tuple[str, str | None]:
+    attachment = source_records(source, "attachments")[0]
+    (source / attachment["fileName"]).unlink()
+    return "attachments.json", attachment["id"]
+
+
+BAD_INPUTS = {
+    "truncated json": (_truncate, "unreadable or truncated JSON"),
+    "missing required field": (_drop("tickets", "subject"), "missing required field"),
+    "unknown enum value": (_set("tickets", "priority", "whenever"), "unknown value 'whenever'"),
+    "malformed date": (_set("tickets", "createdAt", "last tuesday"), "malformed date"),
+    "malformed email": (_set("users", "email", "not-an-email", 3), "malformed email"),
+    "duplicate id": (_duplicate_id, "duplicate id"),
+    "reference to a missing id": (
+        _set("tickets", "requesterId", "con_9_999999"),
+        "which is not in contacts.json",
+    ),
+    "reference to another tenant": (_other_tenant, "a record of another tenant"),
+    "attachment file missing": (_missing_file, "file missing"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_INPUTS)
+def test_bad_input_stops_the_run_and_changes_nothing(source: Path, tmp_path: Path, kind: str) -> None:
+    assert run("migrate_mock_data", "--source", str(source)).ok  # a previous import is there
+    damage, message = BAD_INPUTS[kind]
+    file, rid = damage(source)
+    before = fingerprint()
+    rejects = tmp_path / "rejects.jsonl"
+
+    result = run("migrate_mock_data", "--source", str(source), "--rejects", str(rejects))
+
+    assert not result.ok, result
+    assert "nothing was written" in str(result.error)
+    assert fingerprint() == before
+    problem_lines = [line for line in result.err.splitlines() if line.startswith(f"problem: {file}")]
+    assert any(message in line and (rid is None or rid in line) for line in problem_lines), result
+    written = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert any(p["file"] == file and p["record"] == rid and message in p["problem"] for p in written), written
+
+
+def test_every_problem_is_reported_not_just_the_first(source: Path) -> None:
+    _set("tickets", "priority", "whenever", 0)(source)
+    _set("tickets", "status", "lost", 1)(source)
+    _set("contacts", "email", "nope", 2)(source)
+
+    result = run("migrate_mock_data", "--source", str(source))
+
+    assert not result.ok
+    assert "whenever" in result.err and "'lost'" in result.err and "'nope'" in result.err
+    assert Ticket.all_objects.count() == 0
+
+
+def test_allow_rejects_loads_the_rest_and_lists_every_dependant(source: Path, tmp_path: Path) -> None:
+    tickets = source_records(source, "tickets")
+    bad = tickets[0]
+    contact = bad["requesterId"]
+    edit(source, "contacts", lambda rs: record(rs, contact).__setitem__("email", "broken@"))
+    rejects = tmp_path / "rejects.jsonl"
+
+    result = run("migrate_mock_data", "--source", str(source), "--allow-rejects", "--rejects", str(rejects))
+
+    assert result.ok, result
+    dependants = [t["id"] for t in tickets if t["requesterId"] == contact]
+    comments = [c["id"] for c in source_records(source, "ticket_comments") if c["ticketId"] in dependants]
+    assert not Contact.all_objects.filter(legacy_id=contact).exists()
+    assert not Ticket.all_objects.filter(legacy_id__in=dependants).exists()
+    assert not TicketComment.all_objects.filter(legacy_id__in=comments).exists()
+    assert Ticket.all_objects.count() == len(tickets) - len(dependants)
+    listed = {p["record"] for p in map(json.loads, rejects.read_text().splitlines())}
+    assert {contact, *dependants, *comments} <= listed
+    for rid in [contact, *dependants, *comments]:
+        assert rid in result.err
+
+
+def test_dry_run_reports_counts_and_writes_nothing(source: Path) -> None:
+    before = fingerprint()
+
+    result = run("migrate_mock_data", "--source", str(source), "--dry-run")
+
+    assert result.ok, result
+    assert fingerprint() == before
+    assert "Dry run: nothing was written." in result.out
+    assert f"tickets: {len(source_records(source, 'tickets'))} created" in result.out
+
+
+def test_only_runs_the_named_steps(source: Path) -> None:
+    result = run("migrate_mock_data", "--source", str(source), "--only", "users,departments")
+    assert result.ok, result
+    assert User.all_objects.exists() and Department.objects.exists()
+    assert not Ticket.all_objects.exists()
+    assert User.all_objects.filter(department__isnull=False).exists()
+    assert not run("migrate_mock_data", "--only", "nonsense").ok
+
+
+def test_help_explains_every_option() -> None:
+    from supportdesk.management.commands.migrate_mock_data import Command
+
+    text = Command().create_parser("manage.py", "migrate_mock_data").format_help()
+    for option in ("--source", "--only", "--dry-run", "--rejects", "--allow-rejects"):
+        assert option in text
+
+
+# --- verify_migration -----------------------------------------------------------------------------
+
+
+def test_verify_passes_after_a_load(source: Path) -> None:
+    assert run("migrate_mock_data", "--source", str(source)).ok
+    result = run("verify_migration", "--source", str(source), "--json")
+    assert result.ok, result
+    report = json.loads(result.out)
+    assert report["ok"] and not report["mismatches"]
+    assert {c["entity"] for c in report["counts"]} >= {"users", "tickets", "ticket_tags"}
+
+
+def _delete_tag_link(source: Path) -> tuple[str, str]:
+    rid = source_records(source, "ticket_tags")[0]["id"]
+    TicketTag.objects.filter(legacy_id=rid).delete()
+    return "ticket_tags", rid
+
+
+def _edit_value(source: Path) -> tuple[str, str]:
+    rid = source_records(source, "tickets")[0]["id"]
+    Ticket.all_objects.filter(legacy_id=rid).update(subject="Tampered")
+    return "tickets", rid
+
+
+def _repoint_fk(source: Path) -> tuple[str, str]:
+    src = source_records(source, "ticket_comments")[0]
+    ticket = Ticket.all_objects.get(legacy_id=src["ticketId"])
+    other = Ticket.all_objects.filter(tenant=ticket.tenant).exclude(pk=ticket.pk).first()
+    TicketComment.all_objects.filter(legacy_id=src["id"]).update(ticket=other)
+    return "ticket_comments", src["id"]
+
+
+def _change_password(source: Path) -> tuple[str, str]:
+    rid = source_records(source, "users")[0]["id"]
+    user = User.all_objects.get(legacy_id=rid)
+    user.set_password("something else")
+    user.save(update_fields=["password"])
+    return "users", rid
+
+
+@pytest.mark.parametrize(
+    ("damage", "check"),
+    [
+        (_delete_tag_link, "missing"),
+        (_edit_value, "checksum"),
+        (_repoint_fk, "relationship"),
+        (_change_password, "password"),
+    ],
+)
+def test_verify_fails_on_damage_and_names_the_record(source: Path, damage, check: str) -> None:  # type: ignore[no-untyped-def]
+    assert run("migrate_mock_data", "--source", str(source)).ok
+    entity, rid = damage(source)
+
+    result = run("verify_migration", "--source", str(source))
+    as_json = run("verify_migration", "--source", str(source), "--json")
+
+    assert not result.ok and not as_json.ok
+    assert any(entity in line and rid in line and f"[{check}]" in line for line in result.out.splitlines()), (
+        result
+    )
+    mismatches = json.loads(as_json.out)["mismatches"]
+    assert {"entity": entity, "legacy_id": rid, "check": check} in [
+        {k: m[k] for k in ("entity", "legacy_id", "check")} for m in mismatches
+    ]
+
+
+def test_verify_ignores_rows_created_in_the_desk_since(source: Path) -> None:
+    assert run("migrate_mock_data", "--source", str(source)).ok
+    ticket = Ticket.all_objects.filter(legacy_id__isnull=False).first()
+    Ticket.objects.create(tenant=ticket.tenant, subject="New in the desk", requester=ticket.requester)
+    assert run("verify_migration", "--source", str(source)).ok
+
+
+# --- generate_mock_data and the round trip -----------------------------------------------------------
+
+
+def test_generate_is_deterministic(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert run("generate_mock_data", "--out", str(tmp_path / name), "--tickets", "15", "--seed", "3").ok
+    for path in (tmp_path / "a").rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes(), path
+    assert run("generate_mock_data", "--out", str(tmp_path / "c"), "--tickets", "15", "--seed", "4").ok
+    assert (tmp_path / "c" / "tickets.json").read_bytes() != (tmp_path / "a" / "tickets.json").read_bytes()
+
+
+def test_generate_migrate_verify_round_trip(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    assert run(
+        "generate_mock_data", "--out", str(out), "--tickets", "40", "--tenants", "3", "--seed", "11"
+    ).ok
+    assert run("migrate_mock_data", "--source", str(out)).ok
+    result = run("verify_migration", "--source", str(out))
+    assert result.ok, result
+    assert Tenant.objects.filter(legacy_id__isnull=False).count() == 3
+
+
+# --- the full demo data set (the only tests that load fixtures/mock) ------------------------------
+
+
+def test_load_demo_data_fills_an_empty_embedded_database_then_verifies(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EMBEDDED_DATABASE = True
+    result = run("load_demo_data")
+    assert result.ok, result
+    assert Ticket.all_objects.count() >= 3000
+    admin = User.objects.get(email="admin@northwind.example")
+    assert admin.role == "admin" and check_password(DEMO_PASSWORD, admin.password)
+    assert "skipped" in run("load_demo_data").out  # not empty any more
+    verified = run("verify_migration")
+    assert verified.ok, verified
+
+
+def test_load_demo_data_never_fills_a_configured_database(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EMBEDDED_DATABASE = False
+    result = run("load_demo_data")
+    assert result.ok and "skipped" in result.out
+    assert not Tenant.objects.exists()
