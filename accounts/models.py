@@ -172,3 +172,25 @@ class GroupMembership(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.group_id}"
+
+
+class ApiToken(TenantOwned):
+    """A user's API key, stored as a SHA-256 digest: the key itself is shown once and never kept.
+
+    Keys are 256 random bits, so a fast digest is enough (no salt or slow hash needed to resist
+    guessing); ``prefix`` lets a user tell their tokens apart.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, default="")
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
     "django_prometheus",
     "accounts",
     "companies",
@@ -193,11 +194,58 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
+# --- API and uploads --------------------------------------------------------------------------------
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where an invitation / reset email sends people to choose a password ({uid} and {token} filled in).
+PASSWORD_SET_URL = env.str("PASSWORD_SET_URL", default=SITE_URL + "/accounts/set-password/{uid}/{token}/")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support Desk <desk@localhost>")
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
 REST_FRAMEWORK = {
+    # Token first: a request without credentials is answered 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "supportdesk.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "supportdesk.api.pagination.EnvelopePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["supportdesk.api.throttling.ApiRateThrottle"],
+    "EXCEPTION_HANDLER": "supportdesk.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "supportdesk.api.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # JSON only; the attachment upload endpoint adds multipart for itself.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token / signed-in user / anonymous ip.
+API_THROTTLE_RATES = {
+    "token": env.str("API_THROTTLE_TOKEN", default="3000/hour"),
+    "user": env.str("API_THROTTLE_USER", default="6000/hour"),
+    "anon": env.str("API_THROTTLE_ANON", default="600/hour"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Support Desk API",
+    "DESCRIPTION": (
+        "Every entity of the help desk under /api/. Lists answer "
+        '`{"data": [...], "pagination": {...}}`; every error answers `{"error": "...", "details": {...}}`. '
+        "See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.choices.Status",
+        "PriorityEnum": "tickets.choices.Priority",
+        "ChannelEnum": "tickets.choices.Channel",
+        "RoleEnum": "accounts.choices.Role",
+        "UserStatusEnum": "accounts.choices.UserStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ from accounts.models import Tenant, User
 from tests.factories import TenantFactory, UserFactory
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Local memory from the start, so that code running at collection time (the schemathesis
+    # schema load) never reaches for the database cache table either.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher() -> None:
     # Argon2 is deliberately slow; tests hash hundreds of passwords.

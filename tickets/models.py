@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Case, Q, Value, When
 
@@ -65,6 +67,12 @@ class Ticket(TenantModel):
 
     class Meta(TenantModel.Meta):
         ordering = ["-created_at"]
+        indexes = [
+            # Full-text search (tickets.filters uses the same expression).
+            GinIndex(
+                SearchVector("subject", "description", config="english"), name="tickets_ticket_search_idx"
+            ),
+        ]
         constraints = [
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "number"], name="tickets_ticket_number_key"),
@@ -114,6 +122,7 @@ class TicketComment(TenantModel):
 
     class Meta(TenantModel.Meta):
         ordering = ["created_at", "id"]
+        indexes = [GinIndex(SearchVector("body", config="english"), name="tickets_comment_search_idx")]
         constraints = [
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["id", "ticket"], name="tickets_ticketcomment_id_ticket_key"),

@@ -6,15 +6,19 @@ as `make run` / `manage.py` do on a machine with no DATABASE_URL.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +26,21 @@ from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 CONFIG_VARIABLES = ("DATABASE_URL", "POSTGRES_HOST", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD")
+
+
+@pytest.fixture
+def pg_home() -> Iterator[Path]:
+    """A private folder for a throw-away embedded server, stopped and removed afterwards.
+
+    Not pytest's tmp_path: concurrent pytest runs of the same user rotate those folders away.
+    """
+    home = Path(tempfile.mkdtemp(prefix="supportdesk-pg-"))
+    home.chmod(0o755)
+    yield home
+    if (home / "pg" / "postmaster.pid").exists():
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _pg_ctl_stop(home / "pg")
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def embedded_env(tmp_path: Path) -> dict[str, str]:
@@ -43,7 +62,8 @@ def manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.Co
     )
 
 
-def test_without_a_configured_server_the_embedded_postgresql_is_started_and_reused(tmp_path: Path) -> None:
+def test_without_a_configured_server_the_embedded_postgresql_is_started_and_reused(pg_home: Path) -> None:
+    tmp_path = pg_home
     env = embedded_env(tmp_path)
     code = (
         "from django.conf import settings; from django.db import connection; c = connection.cursor(); "
@@ -133,10 +153,12 @@ def _pg_ctl_stop(pgdata: Path) -> None:
     from pgserver._commands import pg_ctl
 
     user = "pgserver" if os.geteuid() == 0 else None
-    pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pgdata, user=user, timeout=30)
+    # "immediate" is what a crash or a kill looks like to clients, and does not wait for a checkpoint.
+    pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=pgdata, user=user, timeout=60)
 
 
-def test_the_web_process_stays_up_while_the_database_is_down_and_recovers(tmp_path: Path) -> None:
+def test_the_web_process_stays_up_while_the_database_is_down_and_recovers(pg_home: Path) -> None:
+    tmp_path = pg_home
     env = embedded_env(tmp_path)
     assert manage("migrate", "--noinput", env=env).returncode == 0
     port = _free_port()

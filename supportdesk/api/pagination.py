@@ -1,0 +1,201 @@
+"""The old frontend's list envelope, plus keyset cursors for deep scrolling.
+
+``{"data": [...], "pagination": {"total", "page", "limit", "pages", "next_cursor", "total_exact"}}``.
+``?page=&limit=`` works as before; ``?cursor=`` continues after the last row of a previous page
+with a ``WHERE (ordering columns) > (last values)`` condition, so page 10,000 costs what page 1 does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import math
+import uuid
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, OrderBy, Q, QuerySet
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from supportdesk.errors import ValidationFailed
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+# A full-text query matching more rows than this reports total = this and total_exact = false.
+FULL_TEXT_COUNT_CAP = 10_000
+
+
+def _positive_int(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < 1:
+        raise ValidationFailed(f"{name} must be a positive integer.", {name: ["Must be a positive integer."]})
+    return int(raw)
+
+
+def ordering_keys(qs: QuerySet[Any]) -> list[tuple[str, bool]]:
+    """The queryset's order as ``(name, descending)`` pairs; selectors always end it with ``id``."""
+    keys = []
+    for item in qs.query.order_by:
+        if isinstance(item, str):
+            keys.append((item.lstrip("-"), item.startswith("-")))
+        elif isinstance(item, OrderBy) and isinstance(item.expression, F):
+            keys.append((item.expression.name, item.descending))
+        else:
+            raise TypeError(f"Keyset pagination cannot order by {item!r}")
+    if not keys or keys[-1][0] not in ("id", "pk"):
+        keys.append(("id", keys[-1][1] if keys else False))
+    return keys
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def encode_cursor(row: Any, keys: list[tuple[str, bool]]) -> str:
+    payload = {"k": [name for name, _ in keys], "v": [_jsonable(getattr(row, name)) for name, _ in keys]}
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, keys: list[tuple[str, bool]]) -> list[Any]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = payload["v"]
+        names = payload["k"]
+    except (ValueError, TypeError, KeyError, binascii.Error) as exc:
+        raise ValidationFailed.on("cursor", "This cursor is not valid.") from exc
+    if names != [name for name, _ in keys] or not isinstance(values, list) or len(values) != len(keys):
+        raise ValidationFailed.on("cursor", "This cursor belongs to another ordering or filter.")
+    if any(not isinstance(v, str | int | float | type(None)) for v in values):
+        raise ValidationFailed.on("cursor", "This cursor is not valid.")
+    return values
+
+
+def _nullable(qs: QuerySet[Any], name: str) -> bool:
+    try:
+        return bool(getattr(qs.model._meta.get_field(name), "null", False))
+    except FieldDoesNotExist:
+        return False
+
+
+def after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]) -> QuerySet[Any]:
+    """Rows strictly after ``values`` in the ``keys`` order (NULLs sort last in either direction)."""
+    condition = Q(pk__in=[])
+    equal_so_far = Q()
+    for (name, descending), value in zip(keys, values, strict=True):
+        if value is None:
+            later = Q(pk__in=[])
+            same = Q(**{f"{name}__isnull": True})
+        else:
+            later = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+            if _nullable(qs, name):
+                later |= Q(**{f"{name}__isnull": True})
+            same = Q(**{name: value})
+        condition |= equal_so_far & later
+        equal_so_far &= same
+    try:
+        return qs.filter(condition)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed.on("cursor", "This cursor is not valid.") from exc
+
+
+class EnvelopePagination(BasePagination):
+    """``page``/``limit`` (limit capped at 100) or ``cursor``, answered in the old envelope."""
+
+    def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
+        page = _positive_int(request, "page", 1)
+        self.limit = min(_positive_int(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
+        cursor = request.query_params.get("cursor")
+        keys = ordering_keys(queryset)
+        full_text = bool(str(request.query_params.get("q") or "").strip()) and getattr(
+            view, "full_text_capped", False
+        )
+        if full_text:
+            self.total = queryset.order_by()[: FULL_TEXT_COUNT_CAP + 1].count()
+            self.total_exact = self.total <= FULL_TEXT_COUNT_CAP
+            self.total = min(self.total, FULL_TEXT_COUNT_CAP)
+        else:
+            self.total = queryset.count()
+            self.total_exact = True
+        if cursor:
+            self.page: int | None = None
+            rows = list(after(queryset, keys, decode_cursor(cursor, keys))[: self.limit + 1])
+            has_more = len(rows) > self.limit
+            rows = rows[: self.limit]
+        else:
+            self.page = page
+            offset = (page - 1) * self.limit
+            rows = list(queryset[offset : offset + self.limit]) if offset < self.total else []
+            has_more = offset + self.limit < self.total
+        self.next_cursor = encode_cursor(rows[-1], keys) if has_more and rows else None
+        return rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "data": data,
+                "pagination": {
+                    "total": self.total,
+                    "page": self.page,
+                    "limit": self.limit,
+                    "pages": math.ceil(self.total / self.limit),
+                    "next_cursor": self.next_cursor,
+                    "total_exact": self.total_exact,
+                },
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["data", "pagination"],
+            "properties": {
+                "data": schema,
+                "pagination": {
+                    "type": "object",
+                    "required": ["total", "page", "limit", "pages", "next_cursor"],
+                    "properties": {
+                        "total": {"type": "integer", "example": 123},
+                        "page": {"type": "integer", "nullable": True, "example": 1},
+                        "limit": {"type": "integer", "example": 10},
+                        "pages": {"type": "integer", "example": 13},
+                        "next_cursor": {"type": "string", "nullable": True},
+                        "total_exact": {"type": "boolean"},
+                    },
+                },
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "Page number, from 1 (a page past the end is empty).",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page; values above {MAX_LIMIT} are served as {MAX_LIMIT}.",
+                "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+            },
+            {
+                "name": "cursor",
+                "in": "query",
+                "required": False,
+                "description": "Continue after a previous page: its pagination.next_cursor (keyset).",
+                "schema": {"type": "string"},
+            },
+        ]

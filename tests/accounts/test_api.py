@@ -1,0 +1,155 @@
+"""Account endpoints: users (+ me, passwords), departments, groups, tokens and token auth."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import ApiToken, User
+from tests.api_cases import APIResourceCases, check, send
+from tests.factories import DepartmentFactory, GroupFactory, GroupMembershipFactory, UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+class TestUserAPI(APIResourceCases):
+    url = "/api/users"
+    resource = "user"
+    make = staticmethod(lambda t: UserFactory(tenant=t))
+    update_data = {"role": "manager"}
+    list_queries = 4
+    detail_queries = 3
+
+    def create_data(self, tenant):
+        return {"email": "newbie@acme.example", "name": "Newbie", "role": "agent"}
+
+    def test_filter_by_role(self, tenant, admin, agent, client_for) -> None:
+        assert self.listed_ids(client_for(admin), "&role=agent") == [str(agent.pk)]
+        check(client_for(admin).get(f"{self.url}?role=king"), 400)
+
+    def test_duplicate_email_is_400_on_email(self, admin, agent, client_for) -> None:
+        body = check(
+            send(client_for(admin), "POST", self.url, {"email": agent.email.upper(), "name": "X"}), 400
+        )
+        assert list(body["details"]) == ["email"]
+
+    def test_me_and_own_profile(self, agent, client_for) -> None:
+        client = client_for(agent)
+        assert check(client.get("/api/users/me"), 200)["email"] == agent.email
+        assert check(send(client, "PATCH", "/api/users/me", {"name": "Alexa"}), 200)["name"] == "Alexa"
+        check(send(client, "PATCH", "/api/users/me", {"role": "admin"}), 400)
+
+    def test_change_own_password(self, agent, client_for) -> None:
+        client = client_for(agent)
+        data = {"current_password": "wrong", "password": "a much longer passphrase"}
+        check(send(client, "POST", "/api/users/me/password", data), 400)
+        data["current_password"] = PASSWORD
+        assert send(client, "POST", "/api/users/me/password", data).status_code == 204
+        assert User.objects.get(pk=agent.pk).check_password("a much longer passphrase")
+
+
+class TestDepartmentAPI(APIResourceCases):
+    url = "/api/departments"
+    resource = "department"
+    make = staticmethod(lambda t: DepartmentFactory(tenant=t))
+    update_data = {"description": "Second line"}
+    list_queries = 4
+    detail_queries = 3
+
+    def create_data(self, tenant):
+        return {"name": "Support"}
+
+
+class TestGroupAPI(APIResourceCases):
+    url = "/api/groups"
+    resource = "group"
+    make = staticmethod(lambda t: GroupMembershipFactory(group__tenant=t).group)
+    update_data = {"description": "Escalations"}
+    list_queries = 5  # session, user, count, page, memberships
+    detail_queries = 4
+
+    def create_data(self, tenant):
+        return {"name": "Tier 2", "member_ids": [str(UserFactory(tenant=tenant).pk)]}
+
+    def test_members_of_another_tenant_are_refused(self, other_tenant, admin, client_for) -> None:
+        data = {"name": "Mixed", "member_ids": [str(UserFactory(tenant=other_tenant).pk)]}
+        body = check(send(client_for(admin), "POST", self.url, data), 400)
+        assert list(body["details"]) == ["member_ids"]
+
+    def test_filter_by_member(self, tenant, admin, client_for) -> None:
+        membership = GroupMembershipFactory(group__tenant=tenant)
+        GroupFactory(tenant=tenant)
+        assert self.listed_ids(client_for(admin), f"&member={membership.user_id}") == [
+            str(membership.group_id)
+        ]
+
+
+@pytest.mark.django_db
+class TestTokens:
+    def token_for(self, user: User) -> str:
+        out = io.StringIO()
+        call_command("create_api_token", user.email, stdout=out)
+        return out.getvalue().strip().splitlines()[-1]
+
+    def test_command_prints_the_key_last_and_stores_only_its_digest(self, agent) -> None:
+        key = self.token_for(agent)
+        token = ApiToken.objects.get(user=agent)
+        assert key not in (token.digest, token.prefix) and key.startswith(token.prefix)
+        client = Client(headers={"Authorization": f"Token {key}"})
+        assert check(client.get("/api/users/me"), 200)["id"] == str(agent.pk)
+
+    def test_command_refuses_unknown_email(self) -> None:
+        from django.core.management import CommandError
+
+        with pytest.raises(CommandError, match="No active user"):
+            call_command("create_api_token", "ghost@nowhere.example", stdout=io.StringIO())
+
+    @pytest.mark.parametrize("header", [None, "Token nope", "Token a b", "Bearer x", "Token \u00e9"])
+    def test_missing_or_bad_credentials_are_401(self, header: str | None) -> None:
+        client = Client(headers={"Authorization": header} if header else {})
+        check(client.get("/api/tickets"), 401)
+
+    @pytest.mark.parametrize("change", [{"status": "inactive"}, {"is_deleted": True}])
+    def test_inactive_or_deleted_users_are_refused(self, agent, client_for, change) -> None:
+        key = self.token_for(agent)
+        session = client_for(agent)
+        User.all_objects.filter(pk=agent.pk).update(**change)
+        check(Client(headers={"Authorization": f"Token {key}"}).get("/api/tickets"), 401)
+        check(session.get("/api/tickets"), 401)
+
+    def test_users_list_create_and_revoke_their_own_tokens(self, agent, manager, client_for) -> None:
+        self.token_for(manager)
+        client = client_for(agent)
+        created = check(send(client, "POST", "/api/tokens", {"name": "laptop"}), 201)
+        assert created["key"].startswith(created["prefix"])
+        listed = check(client.get("/api/tokens"), 200)["data"]
+        assert [t["id"] for t in listed] == [created["id"]] and listed[0]["key"] is None
+        assert client.delete(f"/api/tokens/{created['id']}").status_code == 204
+        check(Client(headers={"Authorization": f"Token {created['key']}"}).get("/api/tickets"), 401)
+        other = ApiToken.objects.get(user=manager)
+        check(client.delete(f"/api/tokens/{other.pk}"), 404)
+
+    def test_token_clients_are_throttled_per_token(self, agent, settings) -> None:
+        settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "token": "2/minute"}
+        client = Client(headers={"Authorization": f"Token {self.token_for(agent)}"})
+        check(client.get("/api/tags"), 200)
+        check(client.get("/api/tags"), 200)
+        response = client.get("/api/tags")
+        check(response, 429)
+        assert response["Retry-After"]
+
+
+@pytest.mark.django_db
+def test_me_and_tokens_query_counts(agent, client_for, django_assert_num_queries) -> None:
+    from accounts.services import api_token_create
+
+    for _ in range(3):
+        api_token_create(user=agent, actor=agent)
+    client = client_for(agent)
+    with django_assert_num_queries(3):  # session, user, row
+        check(client.get("/api/users/me"), 200)
+    with django_assert_num_queries(4):  # session, user, count, page (users joined)
+        check(client.get("/api/tokens"), 200)

@@ -1,0 +1,297 @@
+"""Ticket endpoints: generic cases, every filter, ordering, search, bulk, comments, attachments."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from tests.api_cases import APIResourceCases, check, send
+from tests.factories import (
+    AttachmentFactory,
+    CompanyFactory,
+    ContactFactory,
+    DepartmentFactory,
+    GroupFactory,
+    ParentCompanyFactory,
+    SubcategoryFactory,
+    TagFactory,
+    TicketCommentFactory,
+    TicketFactory,
+    TicketTagFactory,
+    UserFactory,
+)
+from tickets.models import Ticket
+
+
+class TestTicketAPI(APIResourceCases):
+    url = "/api/tickets"
+    resource = "ticket"
+    make = staticmethod(lambda t: TicketTagFactory(ticket__tenant=t).ticket)
+    update_data = {"priority": "urgent", "status": "open"}
+    list_queries = 5  # session, user, count, page (with joins), tags prefetch
+    detail_queries = 4
+
+    def create_data(self, tenant):
+        return {"subject": "Printer on fire", "requester": str(ContactFactory(tenant=tenant).pk)}
+
+
+def ids(body) -> list[str]:
+    return [row["id"] for row in body["data"]]
+
+
+@pytest.mark.django_db
+class TestTicketFilters:
+    def listed(self, client, query: str) -> set[str]:
+        return set(ids(check(client.get(f"/api/tickets?limit=100&{query}"), 200)))
+
+    def test_every_filter_selects_its_tickets(self, tenant, agent, client_for) -> None:
+        parent = ParentCompanyFactory(tenant=tenant)
+        company = CompanyFactory(tenant=tenant, parent=parent)
+        sub = SubcategoryFactory(category__tenant=tenant)
+        group, department = GroupFactory(tenant=tenant), DepartmentFactory(tenant=tenant)
+        now = timezone.now()
+        hit = TicketFactory(
+            tenant=tenant,
+            status="pending",
+            priority="high",
+            assignee=agent,
+            company=company,
+            group=group,
+            category=sub.category,
+            subcategory=sub,
+            department=department,
+            channel="email",
+            due_at=now - datetime.timedelta(days=1),
+        )
+        miss = TicketFactory(tenant=tenant, due_at=now + datetime.timedelta(days=3))
+        client = client_for(agent)
+        cases = {
+            "status=pending": hit,
+            "status=pending,open": hit,
+            "priority=high": hit,
+            "assignedTo=me": hit,
+            f"assignedTo={agent.pk}": hit,
+            "assignee=me": hit,
+            "assignedTo=none": miss,
+            f"requester={miss.requester_id}": miss,
+            f"company={company.pk}": hit,
+            f"parent_company={parent.pk}": hit,
+            f"group={group.pk}": hit,
+            f"category={sub.category_id}": hit,
+            f"subcategory={sub.pk}": hit,
+            f"department={department.pk}": hit,
+            "channel=email": hit,
+            f"number={hit.number}": hit,
+            f"number=%23{miss.number}": miss,
+            f"due_before={now.isoformat().replace('+', '%2B')}": hit,
+            f"due_after={now.isoformat().replace('+', '%2B')}": miss,
+        }
+        for query, expected in cases.items():
+            assert self.listed(client, query) == {str(expected.pk)}, query
+        assert self.listed(client, "created_after=2000-01-01") == {str(hit.pk), str(miss.pk)}
+        assert self.listed(client, "created_before=2000-01-01") == set()
+        assert self.listed(client, "updated_before=2000-01-01") == set()
+
+    def test_tag_filter_by_name_or_id_requires_all(self, tenant, agent, client_for) -> None:
+        vip, billing = TagFactory(tenant=tenant, name="VIP"), TagFactory(tenant=tenant, name="billing")
+        both = TicketTagFactory(ticket__tenant=tenant, tag=vip).ticket
+        TicketTagFactory(ticket=both, tenant=tenant, tag=billing)
+        only_vip = TicketTagFactory(ticket__tenant=tenant, tag=vip).ticket
+        client = client_for(agent)
+        assert self.listed(client, "tag=vip") == {str(both.pk), str(only_vip.pk)}
+        assert self.listed(client, f"tag=vip&tag={billing.pk}") == {str(both.pk)}
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "status=bogus",
+            "priority=low,nope",
+            "assignedTo=someone",
+            "company=123",
+            "number=99999999999999",
+            "created_after=yesterday",
+            "ordering=subject",
+            "q=a%00b",
+            "channel=fax",
+        ],
+    )
+    def test_unknown_values_are_400_naming_the_filter(self, agent, client_for, query: str) -> None:
+        body = check(client_for(agent).get(f"/api/tickets?{query}"), 400)
+        assert query.split("=")[0] in body["details"], body
+
+    def test_ordering_by_priority_is_by_severity(self, tenant, agent, client_for) -> None:
+        for priority in ("low", "urgent", "medium", "high"):
+            TicketFactory(tenant=tenant, priority=priority)
+        client = client_for(agent)
+        body = check(client.get("/api/tickets?ordering=-priority"), 200)
+        assert [row["priority"] for row in body["data"]] == ["urgent", "high", "medium", "low"]
+        body = check(client.get("/api/tickets?ordering=priority,-created_at"), 200)
+        assert [row["priority"] for row in body["data"]] == ["low", "medium", "high", "urgent"]
+
+    def test_cursor_follows_ordering_with_nulls(self, tenant, agent, client_for) -> None:
+        now = timezone.now()
+        for days in (None, 2, None, 1, 3):
+            TicketFactory(tenant=tenant, due_at=None if days is None else now + datetime.timedelta(days=days))
+        client = client_for(agent)
+        for ordering in ("due_at", "-due_at", "-priority", "number"):
+            expected = ids(check(client.get(f"/api/tickets?ordering={ordering}&limit=100"), 200))
+            seen, body = [], check(client.get(f"/api/tickets?ordering={ordering}&limit=2"), 200)
+            seen += ids(body)
+            while body["pagination"]["next_cursor"]:
+                cursor = body["pagination"]["next_cursor"]
+                body = check(client.get(f"/api/tickets?ordering={ordering}&limit=2&cursor={cursor}"), 200)
+                seen += ids(body)
+            assert seen == expected, ordering
+
+    def test_full_text_search_over_subject_description_comments_and_number(
+        self, tenant, agent, client_for
+    ) -> None:
+        subject = TicketFactory(tenant=tenant, subject="VPN keeps disconnecting", description="")
+        description = TicketFactory(tenant=tenant, subject="Help", description="The VPN client crashed")
+        comment = TicketCommentFactory(ticket__tenant=tenant, body="Reinstalled the vpn profile").ticket
+        TicketFactory(tenant=tenant, subject="Printer", description="Paper jam")
+        client = client_for(agent)
+        assert self.listed(client, "q=vpn") == {str(subject.pk), str(description.pk), str(comment.pk)}
+        assert self.listed(client, "q=disconnects") == {str(subject.pk)}  # stemmed
+        assert self.listed(client, f"q=%23{description.number}") == {str(description.pk)}
+        assert self.listed(client, f"q={description.number}") == {str(description.pk)}
+
+
+@pytest.mark.django_db
+class TestBulk:
+    def test_updates_all_and_answers_the_tickets(self, tenant, manager, client_for) -> None:
+        tickets = [TicketFactory(tenant=tenant) for _ in range(3)]
+        TagFactory(tenant=tenant, name="vip")
+        data = {
+            "ids": [str(t.pk) for t in tickets],
+            "changes": {"status": "open", "priority": "high"},
+            "add_tags": ["vip"],
+        }
+        body = check(send(client_for(manager), "POST", "/api/tickets/bulk", data), 200)
+        assert {row["status"] for row in body} == {"open"} and all(len(row["tags"]) == 1 for row in body)
+
+    def test_is_all_or_nothing_with_details_by_ticket(
+        self, tenant, other_tenant, manager, client_for
+    ) -> None:
+        mine, theirs = TicketFactory(tenant=tenant), TicketFactory(tenant=other_tenant)
+        data = {"ids": [str(mine.pk), str(theirs.pk)], "changes": {"priority": "urgent"}}
+        body = check(send(client_for(manager), "POST", "/api/tickets/bulk/", data), 400)
+        assert list(body["details"]) == [str(theirs.pk)]
+        assert Ticket.objects.get(pk=mine.pk).priority == "medium"
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {},
+            {"ids": []},
+            {"ids": ["x"]},
+            {"ids": "abc"},
+            {"ids": [], "changes": {"subject": "x"}},
+            {"changes": 5},
+        ],
+    )
+    def test_odd_bodies_are_400(self, manager, client_for, data) -> None:
+        check(send(client_for(manager), "POST", "/api/tickets/bulk", data), 400)
+
+
+@pytest.mark.django_db
+class TestCommentsAndAttachments:
+    def test_comments_thread_and_first_response(
+        self, tenant, agent, client_for, django_assert_num_queries
+    ) -> None:
+        ticket = TicketFactory(tenant=tenant)
+        client = client_for(agent)
+        url = f"/api/tickets/{ticket.pk}/comments"
+        check(send(client, "POST", url, {"body": "note", "is_internal": True}), 201)
+        created = check(send(client, "POST", url, {"body": "Hello"}), 201)
+        assert created["author_user"] == str(agent.pk)
+        assert Ticket.objects.get(pk=ticket.pk).first_response_at is not None
+        TicketCommentFactory(ticket=ticket, tenant=tenant)
+        with django_assert_num_queries(6):  # session, user, ticket, count, page, attachments
+            body = check(client.get(url), 200)
+        assert [row["body"] for row in body["data"]][:2] == ["note", "Hello"]
+        check(send(client, "POST", url, {"body": ""}), 400)
+        check(send(client, "POST", url, {"body": "x\x00"}), 400)
+
+    def test_comments_of_another_tenants_ticket_are_404(self, other_tenant, agent, client_for) -> None:
+        ticket = TicketFactory(tenant=other_tenant)
+        check(client_for(agent).get(f"/api/tickets/{ticket.pk}/comments"), 404)
+        check(send(client_for(agent), "POST", f"/api/tickets/{ticket.pk}/comments", {"body": "hi"}), 404)
+
+    def test_upload_download_and_limit(self, tenant, agent, client_for, settings) -> None:
+        ticket = TicketFactory(tenant=tenant)
+        client = client_for(agent)
+        url = f"/api/tickets/{ticket.pk}/attachments"
+        upload = SimpleUploadedFile("../../etc/x.txt", b"hello bytes", content_type="text/plain")
+        body = check(client.post(url, {"file": upload}), 201)
+        assert body["original_filename"] == "x.txt"
+        assert body["sha256"] == hashlib.sha256(b"hello bytes").hexdigest()
+        response = client.get(body["download_url"])
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"hello bytes"
+        assert response["Content-Disposition"] == 'attachment; filename="x.txt"'
+        assert check(client.get(url), 200)["pagination"]["total"] == 1
+        settings.ATTACHMENT_MAX_BYTES = 5
+        check(client.post(url, {"file": SimpleUploadedFile("big.bin", b"123456")}), 413)
+        check(client.post(url, {}), 400)
+        check(send(client, "POST", url, {"file": "x"}), 415)
+
+    def test_download_of_another_tenant_is_404(self, tenant, other_tenant, agent, client_for) -> None:
+        attachment = AttachmentFactory(ticket__tenant=other_tenant)
+        url = f"/api/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/download"
+        check(client_for(agent).get(url), 404)
+
+
+@pytest.mark.django_db
+def test_agents_cannot_delete_tickets_or_create_tags(tenant, agent, client_for) -> None:
+    client = client_for(agent)
+    check(send(client, "POST", "/api/tags", {"name": "new"}), 403)
+    check(client.delete(f"/api/tickets/{TicketFactory(tenant=tenant).pk}"), 403)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["admin", "manager", "agent"])
+def test_every_role_reads_and_adds_comments_and_attachments(tenant, client_for, role: str) -> None:
+    client = client_for(UserFactory(tenant=tenant, role=role))
+    ticket = TicketFactory(tenant=tenant)
+    check(send(client, "POST", f"/api/tickets/{ticket.pk}/comments", {"body": "hi"}), 201)
+    check(client.get(f"/api/tickets/{ticket.pk}/comments"), 200)
+    check(
+        client.post(f"/api/tickets/{ticket.pk}/attachments", {"file": SimpleUploadedFile("a.txt", b"a")}), 201
+    )
+    check(client.get(f"/api/tickets/{ticket.pk}/attachments"), 200)
+
+
+@pytest.mark.django_db
+def test_child_endpoint_query_counts(tenant, agent, client_for, django_assert_num_queries) -> None:
+    ticket = TicketFactory(tenant=tenant)
+    comment = TicketCommentFactory(ticket=ticket, tenant=tenant)
+    attachments = [AttachmentFactory(ticket=ticket, tenant=tenant) for _ in range(3)]
+    client = client_for(agent)
+    base = f"/api/tickets/{ticket.pk}"
+    with django_assert_num_queries(5):  # session, user, ticket, count, page
+        check(client.get(f"{base}/attachments"), 200)
+    with django_assert_num_queries(4):  # session, user, ticket, row
+        check(client.get(f"{base}/attachments/{attachments[0].pk}"), 200)
+    with django_assert_num_queries(5):  # session, user, ticket, row, its attachments
+        check(client.get(f"{base}/comments/{comment.pk}"), 200)
+
+
+@pytest.mark.django_db
+def test_expand_nests_related_rows_without_extra_queries(
+    tenant, agent, client_for, django_assert_num_queries
+) -> None:
+    ticket = TicketTagFactory(ticket__tenant=tenant, ticket__assignee=agent).ticket
+    client = client_for(agent)
+    with django_assert_num_queries(5):
+        body = check(client.get("/api/tickets?expand=requester,assignee,tags,company"), 200)
+    row = body["data"][0]
+    assert row["requester"]["id"] == str(ticket.requester_id) and row["requester"]["email"]
+    assert row["assignee"] == {"id": str(agent.pk), "name": agent.name}
+    assert row["tags"][0]["name"] and row["company"] is None
+    assert check(client.get(f"/api/tickets/{ticket.pk}?expand=tags"), 200)["tags"][0]["id"]
+    assert "expand" in check(client.get("/api/tickets?expand=password"), 400)["details"]

@@ -1,0 +1,94 @@
+"""Shared reads of tickets: the filtered list, one ticket, its thread and history, the view counts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Tenant, User
+from audit.models import AuditLog
+from catalog.models import Tag
+from supportdesk.errors import NotFound
+from supportdesk.filters import filtered
+from supportdesk.services import etag_for
+from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
+from tickets.filters import TicketFilterSet
+from tickets.models import Attachment, Ticket, TicketComment
+
+RECENTLY_SOLVED = datetime.timedelta(days=7)
+
+
+def _tickets(tenant: Tenant | Any) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.for_tenant(tenant)
+        .select_related("requester", "company", "assignee", "group", "category", "subcategory", "department")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+
+
+def ticket_list(
+    *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Ticket]:
+    """The tenant's live tickets, filtered (``TicketFilterSet``), newest first unless ordered.
+
+    Raises ``ValidationFailed`` naming each filter with a bad value.
+    """
+    qs = _tickets(tenant).order_by(F("created_at").desc(), F("id").desc())
+    return filtered(TicketFilterSet, qs, filters, tenant=tenant, user=user)
+
+
+def ticket_get(*, tenant: Tenant | Any, number: int | None = None, pk: Any = None) -> Ticket:
+    """One live ticket of the tenant by number or id; ``NotFound`` otherwise (other tenants too)."""
+    lookup: dict[str, Any] = {"number": number} if number is not None else {"pk": pk}
+    try:
+        return _tickets(tenant).get(**lookup)
+    except (Ticket.DoesNotExist, ValueError, ValidationError) as exc:
+        raise NotFound("Ticket not found.") from exc
+
+
+def ticket_thread(*, ticket: Ticket) -> QuerySet[TicketComment]:
+    """The ticket's comments, oldest first, with authors and attachments."""
+    return (
+        TicketComment.objects.for_tenant(ticket.tenant_id)
+        .filter(ticket=ticket)
+        .select_related("author_user", "author_contact")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")))
+        .order_by("created_at", "id")
+    )
+
+
+def ticket_attachments(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """The ticket's live attachments, oldest first."""
+    return Attachment.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket).order_by("created_at", "id")
+
+
+def ticket_history(*, ticket: Ticket) -> QuerySet[AuditLog]:
+    """The audit entries about the ticket, newest first."""
+    return (
+        AuditLog.objects.filter(tenant_id=ticket.tenant_id, entity_type="ticket", entity_id=str(ticket.pk))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ticket_view_counts(*, tenant: Tenant | Any, user: User | Any) -> dict[str, int]:
+    """Counts for the standard views, in one query."""
+    open_ = Q(status__in=OPEN_STATUSES)
+    since = timezone.now() - RECENTLY_SOLVED
+    counts = Ticket.objects.for_tenant(tenant).aggregate(
+        my_open=Count("pk", filter=open_ & Q(assignee_id=getattr(user, "pk", None))),
+        unassigned=Count("pk", filter=open_ & Q(assignee__isnull=True)),
+        all_open=Count("pk", filter=open_),
+        recently_solved=Count("pk", filter=Q(status__in=SOLVED_STATUSES, resolved_at__gte=since)),
+    )
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
+def ticket_etag(ticket: Ticket) -> str:
+    """The ticket's current ETag (what ``If-Match`` must name to update it)."""
+    return etag_for(ticket)
