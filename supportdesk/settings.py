@@ -267,6 +267,8 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_production)
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies append to X-Forwarded-For; the client address is the entry they added.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# DRF's per-address API throttling reads the client address the same way.
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 
 # --- Observability ---------------------------------------------------------------------------------
 # /metrics answers a bearer token (METRICS_TOKEN) or addresses / networks on METRICS_ALLOWED_IPS.

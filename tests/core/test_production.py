@@ -67,3 +67,10 @@ def test_behind_the_tls_proxy_requests_are_served(client: Client, production) ->
 
 def test_sessions_expire() -> None:
     assert 0 < django_settings.SESSION_COOKIE_AGE <= 24 * 60 * 60
+
+
+def test_one_proxy_setting_for_every_client_address() -> None:
+    # Audit ips, sign-in throttling, the metrics allow-list and DRF's per-address API throttling.
+    from rest_framework.settings import api_settings
+
+    assert api_settings.NUM_PROXIES == django_settings.NUM_PROXIES
