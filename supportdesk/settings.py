@@ -274,9 +274,10 @@ REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 # /metrics answers a bearer token (METRICS_TOKEN) or addresses / networks on METRICS_ALLOWED_IPS.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
-# JSON lines in production (LOG_FORMAT=json), readable text in development.
+# JSON lines in production, readable text in development; LOG_FORMAT=json|text overrides.
 LOGGING = logging_config(
-    log_format=env.str("LOG_FORMAT", default="text"), level=env.str("LOG_LEVEL", default="INFO")
+    log_format=env.str("LOG_FORMAT", default="text" if DEBUG else "json"),
+    level=env.str("LOG_LEVEL", default="INFO"),
 )
 
 # --- Feature flags ---------------------------------------------------------------------------------
