@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 STAGING_PORT ?= 8001
 STAGING_TICKETS ?= 5000
@@ -29,6 +31,12 @@ $(STAMP): requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests drive Debian's Chromium; nothing downloads a browser. Needs root (as in CI).
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "error: $(CHROMIUM) is missing and apt-get is unavailable; install Chromium for the browser tests (tests/e2e)" >&2; exit 1; }
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -60,7 +68,7 @@ staging: install
 	fi && \
 	GUNICORN_BIND=$(HOST):$(STAGING_PORT) exec $(BIN)/gunicorn -c gunicorn.conf.py supportdesk.wsgi
 
-test: install
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

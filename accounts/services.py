@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 from collections.abc import Mapping
@@ -356,7 +357,9 @@ def api_token_digest(key: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, actor: User, name: str = "") -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, actor: User, name: str = "", expires_at: datetime.datetime | None = None
+) -> tuple[ApiToken, str]:
     """Create an API token for ``user``; returns the row and the key, which is never stored or shown again."""
     if actor.pk != user.pk and not (actor.is_admin and actor.tenant_id == user.tenant_id):
         raise PermissionDenied("Only admins may create tokens for other users.")
@@ -365,9 +368,16 @@ def api_token_create(*, user: User, actor: User, name: str = "") -> tuple[ApiTok
     name = (name or "").strip()
     if "\x00" in name or len(name) > 100:
         raise ValidationFailed.on("name", "Use at most 100 printable characters.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed.on("expires_at", "The expiry must be in the future.")
     key = "sd_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        tenant_id=user.tenant_id, user=user, name=name, prefix=key[:10], digest=api_token_digest(key)
+        tenant_id=user.tenant_id,
+        user=user,
+        name=name,
+        prefix=key[:10],
+        digest=api_token_digest(key),
+        expires_at=expires_at,
     )
     audit_record(
         tenant=user.tenant,

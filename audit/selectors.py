@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import F, QuerySet
 
 from accounts.models import Tenant, User
+from accounts.permissions import require
 from audit.filters import AuditLogFilterSet
 from audit.models import AuditLog
 from supportdesk.selectors import filtered_rows
@@ -16,7 +17,9 @@ from supportdesk.selectors import filtered_rows
 def audit_log_list(
     *, tenant: Tenant | Any, user: User | Any = None, filters: Mapping[str, Any] | None = None
 ) -> QuerySet[AuditLog]:
-    """The tenant's audit entries, newest first."""
+    """The tenant's audit entries, newest first; ``PermissionDenied`` for roles that may not read them."""
+    if user is not None:
+        require(user, "view", "audit_log")
     qs = AuditLog.objects.filter(tenant_id=getattr(tenant, "pk", tenant)).order_by(
         F("created_at").desc(), F("id").desc()
     )

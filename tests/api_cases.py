@@ -128,6 +128,8 @@ class APIResourceCases:
             response = client.get(f"{self.url}/{row.pk}")
         assert check(response, 200)["id"] == str(row.pk)
         assert response["ETag"].startswith('"')
+        cached = client.get(f"{self.url}/{row.pk}", headers={"If-None-Match": response["ETag"]})
+        assert cached.status_code == 304 and not cached.content
 
     def test_other_tenants_rows_are_not_found(self, tenant, other_tenant, admin, client_for) -> None:
         theirs = self.make_row(other_tenant)

@@ -95,7 +95,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ("id", "name", "prefix", "user", "created_at", "last_used_at", "expires_at", "key")
-        read_only_fields = ("id", "prefix", "user", "created_at", "last_used_at", "expires_at", "key")
+        read_only_fields = ("id", "prefix", "user", "created_at", "last_used_at", "key")
         extra_kwargs = {"name": {"max_length": 100}}
 
     def get_key(self, token: ApiToken) -> str | None:

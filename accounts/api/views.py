@@ -138,7 +138,10 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, key = services.api_token_create(
-            user=request.user, actor=request.user, name=serializer.validated_data.get("name", "")
+            user=request.user,
+            actor=request.user,
+            name=serializer.validated_data.get("name", ""),
+            expires_at=serializer.validated_data.get("expires_at"),
         )
         return Response(ApiTokenSerializer(token, context={"key": key}).data, status=status.HTTP_201_CREATED)
 

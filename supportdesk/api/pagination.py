@@ -27,15 +27,17 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 # A full-text query matching more rows than this reports total = this and total_exact = false.
 FULL_TEXT_COUNT_CAP = 10_000
+HUGE = 10**12
 
 
 def _positive_int(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):
         raise ValidationFailed(f"{name} must be a positive integer.", {name: ["Must be a positive integer."]})
-    return int(raw)
+    # Any bigger number means "past the end" (page) or "as many as allowed" (limit) all the same.
+    return int(raw) if len(raw) <= 12 else HUGE
 
 
 def ordering_keys(qs: QuerySet[Any]) -> list[tuple[str, bool]]:

@@ -5,10 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
+
+# Used when no "throttle" cache is configured: counters per process, and never a database cache
+# (which would add queries to every API request).
+_PROCESS_COUNTERS = LocMemCache("supportdesk-api-throttle", {})
+
+
+def throttle_cache() -> BaseCache:
+    """``CACHES["throttle"]`` when configured (Redis: one count across workers), else process memory."""
+    return caches["throttle"] if "throttle" in settings.CACHES else _PROCESS_COUNTERS
 
 
 class ApiRateThrottle(SimpleRateThrottle):
@@ -22,6 +33,7 @@ class ApiRateThrottle(SimpleRateThrottle):
         self.scope = self._scope(request)
         self.rate = settings.API_THROTTLE_RATES.get(self.scope)
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.cache = throttle_cache()
         return super().allow_request(request, view)
 
     @staticmethod

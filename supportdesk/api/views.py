@@ -21,7 +21,7 @@ from rest_framework.serializers import BaseSerializer
 
 from accounts.permissions import require
 from supportdesk.selectors import get_row, tenant_rows
-from supportdesk.services import etag_for
+from supportdesk.services import etag_for, if_match_ok
 
 # DRF action -> the role matrix's action.
 MATRIX_ACTIONS = {
@@ -103,7 +103,14 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.detail_response(self.get_object())
+        instance = self.get_object()
+        # A client that has this version already gets 304 and no body (If-None-Match).
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match and if_match_ok(instance, if_none_match):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+            response["ETag"] = etag_for(instance)
+            return response
+        return self.detail_response(instance)
 
     def service_data(self, serializer: BaseSerializer) -> dict[str, Any]:
         """What the create/update services receive: the validated fields (related rows as instances)."""

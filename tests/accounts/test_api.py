@@ -153,3 +153,57 @@ def test_me_and_tokens_query_counts(agent, client_for, django_assert_num_queries
         check(client.get("/api/users/me"), 200)
     with django_assert_num_queries(4):  # session, user, count, page (users joined)
         check(client.get("/api/tokens"), 200)
+
+
+@pytest.mark.django_db
+def test_expired_tokens_are_refused(agent, client_for) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    created = check(
+        send(client_for(agent), "POST", "/api/tokens", {"expires_at": "2000-01-01T00:00:00Z"}), 400
+    )
+    assert list(created["details"]) == ["expires_at"]
+    out = io.StringIO()
+    call_command("create_api_token", agent.email, "--days", "1", stdout=out)
+    key = out.getvalue().strip().splitlines()[-1]
+    client = Client(headers={"Authorization": f"Token {key}"})
+    check(client.get("/api/tags"), 200)
+    ApiToken.objects.filter(user=agent).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    check(client.get("/api/tags"), 401)
+
+
+@pytest.mark.django_db
+def test_invited_user_sets_a_password_from_the_emailed_link(
+    admin, client_for, django_capture_on_commit_callbacks
+) -> None:
+    import re
+
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = check(
+            send(client_for(admin), "POST", "/api/users", {"email": "Nia@acme.example", "name": "Nia"}), 201
+        )
+    assert invited["email"] == "nia@acme.example" and invited["role"] == "agent"
+    uid, token = re.search(r"set-password/([^/]+)/([^/]+)/", mail.outbox[0].body).groups()  # type: ignore[union-attr]
+    anonymous = Client()
+    data = {"uid": uid, "token": token, "password": "short"}
+    assert "password" in check(send(anonymous, "POST", "/api/users/set-password", data), 400)["details"]
+    data["password"] = "a long enough passphrase"
+    assert send(anonymous, "POST", "/api/users/set-password", data).status_code == 204
+    assert anonymous.login(username="nia@acme.example", password="a long enough passphrase")
+    check(send(Client(), "POST", "/api/users/set-password", data), 400)
+
+
+@pytest.mark.django_db
+def test_throttle_counters_use_the_throttle_cache_when_configured(agent, client_for, settings) -> None:
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
+    }
+    check(client_for(agent).get("/api/tags"), 200)
+    assert caches["throttle"].get(f"throttle_user_{agent.pk}")

@@ -37,3 +37,9 @@ def test_swagger_ui_is_served(client, path: str) -> None:
 def test_browsable_api_works_for_a_signed_in_user(admin, client_for) -> None:
     response = client_for(admin).get("/api/tickets", headers={"Accept": "text/html"})
     assert response.status_code == 200 and b"<html" in response.content
+
+
+def test_schema_generates_without_warnings(tmp_path) -> None:
+    from django.core.management import call_command
+
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yml"))

@@ -33,7 +33,8 @@ def test_unknown_api_paths_are_json_404(admin, client_for, path: str) -> None:
 def test_huge_numbers_and_odd_json_are_400(tenant, admin, client_for) -> None:
     client = client_for(admin)
     check(client.get("/api/tickets?number=1" + "0" * 40), 400)
-    check(client.get("/api/tickets?page=1" + "0" * 40), 400)
+    assert check(client.get("/api/tickets?page=1" + "0" * 40), 200)["data"] == []
+    assert check(client.get("/api/tickets?limit=1" + "0" * 5000), 200)["pagination"]["limit"] == 100
     check(client.post("/api/tags", '{"name": 1e999}', content_type="application/json"), 400)
     check(client.post("/api/tags", '"just a string"', content_type="application/json"), 400)
     check(client.post("/api/tags", "\x00", content_type="application/json"), 400)

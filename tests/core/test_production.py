@@ -18,11 +18,16 @@ PRODUCTION_ENV = {
 }
 
 
+# Not inherited from the test process: LOG_FORMAT would override the default under test, and the
+# browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process, which a server never has.
+NOT_INHERITED = {"LOG_FORMAT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=django_settings.BASE_DIR,
-        env={**{k: v for k, v in os.environ.items() if k != "LOG_FORMAT"}, **env},
+        env={**{k: v for k, v in os.environ.items() if k not in NOT_INHERITED}, **env},
         capture_output=True,
         text=True,
         timeout=120,
