@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any
+
+from django.core.management.base import OutputWrapper
 
 
 class StepProgress:
@@ -12,7 +14,7 @@ class StepProgress:
 
     WIDTH = 30
 
-    def __init__(self, stream: TextIO, tty: bool) -> None:
+    def __init__(self, stream: OutputWrapper, tty: bool) -> None:
         self.stream = stream
         self.tty = tty
         self.current: str | None = None
@@ -23,20 +25,21 @@ class StepProgress:
             self.finish()
             self.current = step
             if not self.tty:
-                self.stream.write(f"reading {step}\n")
+                self.stream.write(f"reading {step}")
                 self.stream.flush()
         if self.tty and (done >= total or time.monotonic() - self.last_draw > 0.1):
             self.last_draw = time.monotonic()
             filled = int(self.WIDTH * done / total) if total else self.WIDTH
             percent = int(100 * done / total) if total else 100
             self.stream.write(
-                f"\r  reading {step:<18} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}%"
+                f"\r  reading {step:<18} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}%",
+                ending="",
             )
             self.stream.flush()
 
     def finish(self) -> None:
         if self.tty and self.current is not None:
-            self.stream.write("\n")
+            self.stream.write("")
             self.stream.flush()
         self.current = None
 

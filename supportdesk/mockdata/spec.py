@@ -126,9 +126,11 @@ ENTITIES: tuple[Entity, ...] = (
             Field("lastLogin", "last_login", DATETIME, checksum=False),
             Field("profileImageUrl", "profile_image_url", URL, default="", max_length=500),
             Field("password", "password", TEXT, required=True, checksum=False),
+            # May use the Django admin site (not in the old schema; defaults to false).
+            Field("isStaff", "is_staff", BOOL, default=False),
             *_common(),
         ),
-        constants={"is_superuser": "false", "is_staff": "false"},
+        constants={"is_superuser": "false"},
     ),
     Entity(
         "parent_companies",

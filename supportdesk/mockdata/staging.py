@@ -81,7 +81,7 @@ def stage_source(cursor: Any, source: Path, progress: Progress | None = None) ->
                 progress(name, done, total)
 
         # One COPY at a time per connection: members (a few per group) are copied after the groups.
-        members: list[tuple[str, str, str, Any]] = []
+        members: list[tuple[Any, ...]] = []
         with cursor.copy(f"COPY {entity.staging} ({columns}) FROM STDIN") as copy:
             # Caught inside the COPY: an exception leaving it would abort the transaction.
             try:
@@ -279,7 +279,9 @@ def reject(cursor: Any) -> None:
     while changed:
         changed = False
         for entity in ENTITIES:
-            deps = [(f.key, f.column, BY_NAME[f.ref or ""]) for f in entity.refs()]
+            deps: list[tuple[str, str | None, Entity]] = [
+                (f.key, f.column, BY_NAME[f.ref or ""]) for f in entity.refs()
+            ]
             if entity.name == "groups":
                 deps.append(("memberIds", None, BY_NAME["users"]))
             for key, column, target in deps:

@@ -223,7 +223,7 @@ def _files(cursor: Any, report: VerifyReport) -> None:
             continue
         digest = hashlib.sha256()
         with default_storage.open(name, "rb") as handle:
-            for chunk in iter(lambda h=handle: h.read(1 << 16), b""):
+            while chunk := handle.read(1 << 16):
                 digest.update(chunk)
         if digest.hexdigest() != sha:
             report.mismatches.append(

@@ -70,6 +70,7 @@ def test_clean_load_transforms_every_entity(source: Path) -> None:
         source_records(source, "audit_logs")
     )
     assert "Migration complete." in result.out
+    assert "reading tickets\n" in result.out  # not a terminal: plain progress lines, no bar
     assert "tickets" in result.out and "created" in result.out
 
 
@@ -372,7 +373,7 @@ def test_load_demo_data_fills_an_empty_embedded_database_then_verifies(settings)
     assert result.ok, result
     assert Ticket.all_objects.count() >= 3000
     admin = User.objects.get(email="admin@northwind.example")
-    assert admin.role == "admin" and check_password(DEMO_PASSWORD, admin.password)
+    assert admin.role == "admin" and admin.is_staff and check_password(DEMO_PASSWORD, admin.password)
     assert "skipped" in run("load_demo_data").out  # not empty any more
     verified = run("verify_migration")
     assert verified.ok, verified
