@@ -30,7 +30,7 @@ $(STAMP): requirements.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-install: $(STAMP) $(CHROMIUM)
+install: $(STAMP)
 
 # The browser tests drive Debian's Chromium; nothing downloads a browser. Needs root (as in CI).
 $(CHROMIUM):
@@ -68,7 +68,7 @@ staging: install
 	fi && \
 	GUNICORN_BIND=$(HOST):$(STAGING_PORT) exec $(BIN)/gunicorn -c gunicorn.conf.py supportdesk.wsgi
 
-test: install
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -32,7 +32,9 @@ if Path("/dev/shm").is_dir():
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-if os.environ.get("LOG_FORMAT", "text") == "json":
+# Same default as the settings: JSON unless DEBUG is on (gunicorn reads only the real environment).
+_debug = os.environ.get("DEBUG", "true").lower() in ("1", "true", "yes", "on")
+if os.environ.get("LOG_FORMAT", "text" if _debug else "json") == "json":
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,

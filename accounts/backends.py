@@ -74,8 +74,14 @@ def record_failure(request: HttpRequest | None, username: str) -> None:
 
 
 def clear_account(username: str) -> None:
-    """Forget the account's failures after a successful sign-in."""
+    """Forget the account's failures (after a successful sign-in, or an operator's unlock)."""
     key = _keys(None, username)[0][0]
+    cache.delete_many([f"{key}:count", f"{key}:started"])
+
+
+def clear_address(ip: str) -> None:
+    """Forget the failures counted against one client address (an operator's unlock)."""
+    key = f"login-throttle:ip:{ip}"
     cache.delete_many([f"{key}:count", f"{key}:started"])
 
 

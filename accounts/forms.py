@@ -8,12 +8,13 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts.backends import ThrottleMessageMixin
 from accounts.choices import Role
 from accounts.models import Department, Tenant
 from accounts.selectors import department_list
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(ThrottleMessageMixin, AuthenticationForm):
     """Email and password; a refusal never says which of the two was wrong."""
 
     error_messages = {

@@ -20,7 +20,7 @@ access_logger = logging.getLogger("supportdesk.request")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A sane incoming id: short, printable, no spaces (it ends up in logs and in audit rows of 64 chars).
-_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+=/-]{0,63}$")
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/-]{0,63}")
 HEALTH_PATHS = ("/healthz", "/readyz")
 
 
@@ -38,7 +38,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        req_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        req_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = req_id  # type: ignore[attr-defined]
         started = time.perf_counter()
         ip = request_context.client_address(request)

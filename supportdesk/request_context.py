@@ -10,6 +10,7 @@ binds them with ``bind``.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,10 +50,17 @@ def end_request(**kwargs: Any) -> None:
 
 
 def client_address(request: Any) -> str | None:
-    """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry our NUM_PROXIES proxies added."""
+    """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry our NUM_PROXIES proxies added.
+
+    Anything that is not an IP address (a forged or garbled header) counts as no forwarded address.
+    """
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if settings.NUM_PROXIES > 0 and forwarded:
         addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
         if addresses:
-            return str(addresses[-min(settings.NUM_PROXIES, len(addresses))])
+            candidate = addresses[-min(settings.NUM_PROXIES, len(addresses))]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None

@@ -279,14 +279,17 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_production)
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies append to X-Forwarded-For; the client address is the entry they added.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# DRF's per-address API throttling reads the client address the same way.
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 
 # --- Observability ---------------------------------------------------------------------------------
 # /metrics answers a bearer token (METRICS_TOKEN) or addresses / networks on METRICS_ALLOWED_IPS.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
-# JSON lines in production (LOG_FORMAT=json), readable text in development.
+# JSON lines in production, readable text in development; LOG_FORMAT=json|text overrides.
 LOGGING = logging_config(
-    log_format=env.str("LOG_FORMAT", default="text"), level=env.str("LOG_LEVEL", default="INFO")
+    log_format=env.str("LOG_FORMAT", default="text" if DEBUG else "json"),
+    level=env.str("LOG_LEVEL", default="INFO"),
 )
 
 # --- Feature flags ---------------------------------------------------------------------------------

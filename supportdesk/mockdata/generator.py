@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import json
 import random
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,7 +232,7 @@ FILES = [
     ("invoice-copy.pdf", "application/pdf"),
     ("browser-console.log", "text/plain"),
     ("order-export.csv", "text/csv"),
-    ("delivery-photo.jpg", "image/jpeg"),
+    ("delivery-photo.png", "image/png"),
     ("sso-metadata.xml", "application/xml"),
 ]
 STATUSES = ["new", "open", "open", "pending", "on_hold", "resolved", "resolved", "closed", "closed", "closed"]
@@ -327,13 +329,29 @@ class Generator:
     def _write_files(self) -> None:
         for index, (name, content_type) in enumerate(FILES):
             rng = self.rng("file", index)
-            if content_type.startswith("text/") or content_type.endswith("xml"):
-                body = "\n".join(
-                    f"{iso(EPOCH - datetime.timedelta(minutes=k))} line {k}: {rng.choice(DETAILS)}"
-                    for k in range(12)
-                ).encode()
+            lines = [
+                f"{iso(EPOCH - datetime.timedelta(minutes=k))} line {k}: {rng.choice(DETAILS)}"
+                for k in range(12)
+            ]
+            if content_type == "image/png":
+                body = png(48 + 16 * index, 32, rng)
+            elif content_type == "application/pdf":
+                body = pdf(["Invoice INV-20418", "Northwind Traders", *lines[:3]])
+            elif content_type == "text/csv":
+                rows = [
+                    f"#{rng.randrange(100000, 999999)},SKU-{rng.randrange(1000, 9999)},{rng.randrange(1, 9)},"
+                    f"{rng.choice(['shipped', 'delayed', 'delivered'])}"
+                    for _ in range(12)
+                ]
+                body = "\n".join(["order,sku,quantity,status", *rows, ""]).encode()
+            elif content_type == "application/xml":
+                body = (
+                    b'<?xml version="1.0"?>\n<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" '
+                    b'entityID="https://sso.northwind.example/saml">\n  <IDPSSODescriptor '
+                    b'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/>\n</EntityDescriptor>\n'
+                )
             else:
-                body = bytes(rng.getrandbits(8) for _ in range(600 + 97 * index))
+                body = "\n".join(lines).encode()
             (self.out / "files" / name).write_bytes(body)
 
     # --- entities ---------------------------------------------------------------------------------
@@ -713,3 +731,48 @@ def write_array(path: Path, records: Iterator[dict[str, Any]]) -> int:
             count += 1
         handle.write("\n]\n")
     return count
+
+
+def png(width: int, height: int, rng: random.Random) -> bytes:
+    """A small valid RGB PNG (a soft gradient with a little noise)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    base = [rng.randrange(256) for _ in range(3)]
+    rows = b"".join(
+        b"\x00"
+        + bytes((base[c] + x * 3 + y * 2 + rng.randrange(8)) % 256 for x in range(width) for c in range(3))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def pdf(lines: list[str]) -> bytes:
+    """A one-page valid PDF showing ``lines`` (with a correct cross-reference table)."""
+    text = " T* ".join(f"({line.replace('(', '[').replace(')', ']')}) Tj" for line in lines)
+    stream = f"BT /F1 11 Tf 14 TL 50 780 Td {text} ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 
 from accounts.models import User
@@ -62,3 +65,25 @@ def test_the_admin_sign_in_page_says_why(client: Client, admin: User, limits) ->
     assert response.status_code == 200
     assert "Too many failed sign-in attempts. Try again in 10 minutes." in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_unlock_sign_in_lifts_the_throttle_early(agent: User, limits) -> None:  # type: ignore[no-untyped-def]
+    for n in range(5):
+        attempt(agent.email if n < 3 else f"other{n}@example.com", "wrong", ip="203.0.113.7")
+    assert attempt(agent.email, PASSWORD, ip="203.0.113.7") is None
+
+    out = io.StringIO()
+    call_command("unlock_sign_in", "--email", agent.email.upper(), stdout=out)
+    assert f"account {agent.email}" in out.getvalue()
+    assert attempt(agent.email, PASSWORD, ip="203.0.113.8") == agent
+    assert attempt(agent.email, PASSWORD, ip="203.0.113.7") is None  # the address is still locked
+
+    call_command("unlock_sign_in", "--ip", "203.0.113.7", stdout=io.StringIO())
+    assert attempt(agent.email, PASSWORD, ip="203.0.113.7") == agent
+
+
+def test_unlock_sign_in_needs_something_to_unlock() -> None:
+    with pytest.raises(CommandError, match="--email"):
+        call_command("unlock_sign_in")
+    with pytest.raises(CommandError, match="Not an IP address"):
+        call_command("unlock_sign_in", "--ip", "nope")

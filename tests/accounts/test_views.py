@@ -53,6 +53,17 @@ def test_refusal_does_not_say_which_part_was_wrong(client: Client, agent, which:
     assert "_auth_user_id" not in client.session
 
 
+def test_repeated_failures_lock_the_account_and_the_page_says_so(client: Client, agent, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LOGIN_THROTTLE_ACCOUNT_LIMIT = 3
+    for _ in range(3):
+        client.post("/", {"username": agent.email, "password": "wrong"})
+    # Even the right password is refused while the account is locked, with a message saying why.
+    response = client.post("/", {"username": agent.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_sign_out_is_a_post(client_for, agent) -> None:  # type: ignore[no-untyped-def]
     client = client_for(agent)
     assert client.get("/sign-out").status_code == 405

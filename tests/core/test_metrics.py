@@ -75,6 +75,9 @@ def test_behind_a_proxy_the_forwarded_address_is_checked(client: Client, metrics
     metrics_settings.NUM_PROXIES = 1
     assert scrape(client, REMOTE_ADDR="172.18.0.2", HTTP_X_FORWARDED_FOR="10.9.9.9")[0] == 200
     assert scrape(client, REMOTE_ADDR="172.18.0.2", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.5")[0] == 401
+    # A garbled header is no address at all: the connection's own address is checked.
+    assert scrape(client, REMOTE_ADDR="172.18.0.2", HTTP_X_FORWARDED_FOR="unknown")[0] == 401
+    assert scrape(client, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="unknown")[0] == 200
 
 
 def test_metrics_are_not_redirected_to_https(client: Client, metrics_settings) -> None:  # type: ignore[no-untyped-def]

@@ -18,11 +18,16 @@ PRODUCTION_ENV = {
 }
 
 
+# Not inherited from the test process: LOG_FORMAT would override the default under test, and the
+# browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process, which a server never has.
+NOT_INHERITED = {"LOG_FORMAT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=django_settings.BASE_DIR,
-        env={**os.environ, **env},
+        env={**{k: v for k, v in os.environ.items() if k not in NOT_INHERITED}, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -33,6 +38,13 @@ def test_check_deploy_is_clean_under_production_variables() -> None:
     out = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
+
+
+def test_production_logs_json_lines_unless_told_otherwise() -> None:
+    show = "from django.conf import settings; print(settings.LOGGING['formatters']['default'])"
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "LOG_FORMAT"}
+    assert "JsonFormatter" in manage("shell", "-c", show, env=env).stdout
+    assert "%(request_id)s" in manage("shell", "-c", show, env={**env, "LOG_FORMAT": "text"}).stdout
 
 
 def test_without_a_secret_key_production_refuses_to_start() -> None:
@@ -67,3 +79,10 @@ def test_behind_the_tls_proxy_requests_are_served(client: Client, production) ->
 
 def test_sessions_expire() -> None:
     assert 0 < django_settings.SESSION_COOKIE_AGE <= 24 * 60 * 60
+
+
+def test_one_proxy_setting_for_every_client_address() -> None:
+    # Audit ips, sign-in throttling, the metrics allow-list and DRF's per-address API throttling.
+    from rest_framework.settings import api_settings
+
+    assert api_settings.NUM_PROXIES == django_settings.NUM_PROXIES

@@ -50,7 +50,7 @@ def test_a_sane_incoming_id_is_echoed(client: Client) -> None:
     assert response["X-Request-ID"] == "lb-7f3a:0001"
 
 
-@pytest.mark.parametrize("bad", ["has space", "x" * 65, "new\nline", "<script>", ""])
+@pytest.mark.parametrize("bad", ["has space", "x" * 65, "new\nline", "trailing\n", "<script>", ""])
 def test_an_insane_incoming_id_is_replaced(client: Client, bad: str) -> None:
     response = client.get("/nowhere", HTTP_X_REQUEST_ID=bad)
     assert response["X-Request-ID"] != bad

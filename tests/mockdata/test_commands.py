@@ -70,6 +70,7 @@ def test_clean_load_transforms_every_entity(source: Path) -> None:
         source_records(source, "audit_logs")
     )
     assert "Migration complete." in result.out
+    assert "reading tickets\n" in result.out  # not a terminal: plain progress lines, no bar
     assert "tickets" in result.out and "created" in result.out
 
 
