@@ -21,6 +21,7 @@ from django.db import connection, transaction
 
 from accounts.models import Tenant
 from audit.services import audit_record
+from supportdesk.caching import REFERENCE, TICKETS, invalidate
 from supportdesk.mockdata import sql, staging
 from supportdesk.mockdata.reader import Problem
 from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, STEPS, Entity
@@ -323,6 +324,10 @@ class Migration:
     def _audit(self, cursor: Any) -> None:
         """One entry per tenant and entity type this run changed; none when nothing changed."""
         tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=self._changed_tenants(cursor))}
+        # The import writes in SQL, around the services: drop what is cached about these tenants.
+        for tenant_id in tenants:
+            invalidate(tenant_id, REFERENCE)
+            invalidate(tenant_id, TICKETS)
         for tenant_id in self.created_tenants:
             audit_record(
                 tenant=tenants[tenant_id],
