@@ -104,6 +104,11 @@ def after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]) ->
             same = Q(**{name: value})
         condition |= equal_so_far & later
         equal_so_far &= same
+    first, first_descending = keys[0]
+    if values[0] is not None and not _nullable(qs, first):
+        # Implied by the condition, but an index range PostgreSQL can start from: without it the
+        # OR above is a filter, and page 10,000 walked the 100k rows before it (52 ms at 1M).
+        condition &= Q(**{f"{first}__{'lte' if first_descending else 'gte'}": values[0]})
     try:
         return qs.filter(condition)
     except (ValueError, TypeError) as exc:
