@@ -19,6 +19,7 @@ from accounts.selectors import department_list, group_list, user_get, user_list
 from accounts.services import (
     department_create,
     department_delete,
+    department_update,
     group_create,
     group_delete,
     group_update,
@@ -144,6 +145,9 @@ class DepartmentSettingsView(SettingsSectionView):
     def delete(self, row: Any) -> Department:
         return department_delete(department=row, actor=self.user)
 
+    def update(self, row: Any, data: dict[str, Any]) -> Department:
+        return department_update(department=row, actor=self.user, data=data)
+
 
 class GroupSettingsView(SettingsSectionView):
     """Groups (teams tickets are routed to) and their members."""
@@ -170,6 +174,9 @@ class GroupSettingsView(SettingsSectionView):
 
     def delete(self, row: Any) -> Group:
         return group_delete(group=row, actor=self.user)
+
+    def update(self, row: Any, data: dict[str, Any]) -> Group:
+        return group_update(group=row, actor=self.user, data=data)
 
     def row_action(self, action: str, row: Any, data: QueryDict) -> None:
         if action != "members":

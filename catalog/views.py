@@ -14,10 +14,12 @@ from catalog.selectors import category_list, subcategory_list, tag_list
 from catalog.services import (
     category_create,
     category_delete,
+    category_update,
     subcategory_create,
     subcategory_delete,
     tag_create,
     tag_delete,
+    tag_update,
 )
 from supportdesk.errors import ValidationFailed
 from supportdesk.selectors import get_row
@@ -45,6 +47,9 @@ class CategorySettingsView(SettingsSectionView):
 
     def delete(self, row: Any) -> Category:
         return category_delete(category=row, actor=self.user)
+
+    def update(self, row: Any, data: dict[str, Any]) -> Category:
+        return category_update(category=row, actor=self.user, data=data)
 
     def row_action(self, action: str, row: Any, data: QueryDict) -> None:
         if action == "add_subcategory":
@@ -82,3 +87,6 @@ class TagSettingsView(SettingsSectionView):
 
     def delete(self, row: Any) -> Tag:
         return tag_delete(tag=row, actor=self.user)
+
+    def update(self, row: Any, data: dict[str, Any]) -> Tag:
+        return tag_update(tag=row, actor=self.user, data=data)

@@ -114,6 +114,14 @@ class SettingsSectionView(TenantScopedMixin, TemplateView):
     def delete(self, row: Any) -> Any:
         raise NotImplementedError
 
+    def update(self, row: Any, data: dict[str, Any]) -> Any:
+        """Change a row through its service; sections that have no rename leave this out."""
+        raise NotImplementedError
+
+    @property
+    def renamable(self) -> bool:
+        return type(self).update is not SettingsSectionView.update
+
     def make_form(self, data: QueryDict | None = None) -> forms.Form:
         return self.form_class(data, prefix="new")
 
@@ -127,6 +135,7 @@ class SettingsSectionView(TenantScopedMixin, TemplateView):
             can_create=can(self.user, "create", self.resource),
             can_update=can(self.user, "update", self.resource),
             can_delete=can(self.user, "delete", self.resource),
+            renamable=self.renamable,
             sections=SETTINGS_SECTIONS,
             here=self.request.path,
         )
@@ -150,6 +159,11 @@ class SettingsSectionView(TenantScopedMixin, TemplateView):
         return HttpResponseRedirect(request.path)
 
     def row_action(self, action: str, row: Any, data: QueryDict) -> None:
+        if action == "rename" and self.renamable:
+            old = str(row)
+            renamed = self.update(row, {"name": data.get("name", "").strip()})
+            messages.success(self.request, f"Renamed {old} to {renamed}.")
+            return
         if action != "delete":
             raise ValidationFailed(f"Unknown action {action!r}.")
         self.delete(row)
