@@ -24,8 +24,8 @@ def test_sigkill_mid_run_leaves_the_database_as_before_and_the_next_run_converge
     before = fingerprint()
     db = connection.settings_dict
     env = {
-        **os.environ,
-        # The child talks to this test's database, not the development one.
+        # The child talks to this test's database, not the development one (DATABASE_URL would win).
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
         "POSTGRES_HOST": db["HOST"],
         "POSTGRES_PORT": str(db["PORT"]),
         "POSTGRES_DB": db["NAME"],
