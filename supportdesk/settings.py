@@ -153,6 +153,10 @@ CACHES: dict[str, dict[str, Any]] = {
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "supportdesk_cache"}
     )
 }
+if REDIS_URL:
+    # API rate-limit counters: one count per token across every worker and host. Without Redis they
+    # stay in each process's memory (never the database cache: that would cost queries per request).
+    CACHES["throttle"] = {**CACHES["default"], "KEY_PREFIX": "throttle"}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # How long per-tenant reference data and view counts stay cached (seconds). Writes through the services
 # invalidate them at once (supportdesk/caching.py); this only bounds the time-based "recently solved".
