@@ -208,14 +208,10 @@ def _validated_password(user: User, password: str) -> str:
     return password
 
 
-@transaction.atomic
-def user_set_password(*, user: User, actor: User, password: str, current_password: str | None = None) -> User:
-    """Set a password: users change their own (giving the current one), admins set anyone's."""
-    if actor.pk == user.pk:
-        if user.has_usable_password() and not user.check_password(current_password or ""):
-            raise ValidationFailed.on("current_password", "The current password is not correct.")
-    elif not (actor.is_admin and actor.tenant_id == user.tenant_id):
-        raise PermissionDenied("Only admins may set another user's password.")
+def _store_password(
+    user: User, *, actor: User, password: str, changes: Mapping[str, Any] | None = None
+) -> User:
+    """Validate, hash and save a new password, and audit the change (never the password itself)."""
     user.set_password(_validated_password(user, password))
     user.updated_at = timezone.now()
     user.save(update_fields=["password", "updated_at"])
@@ -225,8 +221,20 @@ def user_set_password(*, user: User, actor: User, password: str, current_passwor
         action="user.password_changed",
         entity_type="user",
         entity_id=user.pk,
+        changes=changes,
     )
     return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, actor: User, password: str, current_password: str | None = None) -> User:
+    """Set a password: users change their own (giving the current one), admins set anyone's."""
+    if actor.pk == user.pk:
+        if user.has_usable_password() and not user.check_password(current_password or ""):
+            raise ValidationFailed.on("current_password", "The current password is not correct.")
+    elif not (actor.is_admin and actor.tenant_id == user.tenant_id):
+        raise PermissionDenied("Only admins may set another user's password.")
+    return _store_password(user, actor=actor, password=password)
 
 
 @transaction.atomic
@@ -238,18 +246,9 @@ def user_set_password_with_token(*, uid: str, token: str, password: str) -> User
         raise ValidationFailed.on("token", "This link is invalid or has expired.") from exc
     if not default_token_generator.check_token(user, token):
         raise ValidationFailed.on("token", "This link is invalid or has expired.")
-    user.set_password(_validated_password(user, password))
-    user.updated_at = timezone.now()
-    user.save(update_fields=["password", "updated_at"])
-    audit_record(
-        tenant=user.tenant,
-        actor=user,
-        action="user.password_changed",
-        entity_type="user",
-        entity_id=user.pk,
-        changes={"via": {"before": None, "after": "emailed link"}},
+    return _store_password(
+        user, actor=user, password=password, changes={"via": {"before": None, "after": "emailed link"}}
     )
-    return user
 
 
 def department_create(*, tenant: Tenant, actor: User, data: Mapping[str, Any]) -> Department:
