@@ -7,8 +7,9 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Tenant, User
@@ -20,7 +21,7 @@ from supportdesk.filters import filtered
 from supportdesk.services import etag_for
 from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
 from tickets.filters import TicketFilterSet
-from tickets.models import Attachment, Ticket, TicketComment
+from tickets.models import Attachment, Ticket, TicketComment, TicketTag
 
 RECENTLY_SOLVED = datetime.timedelta(days=7)
 
@@ -42,6 +43,15 @@ def ticket_list(
     """
     qs = _tickets(tenant).order_by(F("created_at").desc(), F("id").desc())
     return filtered(TicketFilterSet, qs, filters, tenant=tenant, user=user)
+
+
+def ticket_tag_ids() -> ArraySubquery:
+    """The ticket's live tag ids ordered by tag name, as an array (annotate a ticket queryset)."""
+    return ArraySubquery(
+        TicketTag.objects.filter(ticket_id=OuterRef("pk"), tag__is_deleted=False)
+        .order_by("tag__name", "tag_id")
+        .values("tag_id")
+    )
 
 
 # Parameters that choose a page or an order, not which tickets are counted.

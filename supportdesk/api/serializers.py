@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import datetime
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 
 def request_tenant_id(serializer_field: serializers.Field) -> Any:
@@ -45,7 +49,110 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
             self.fail("does_not_exist", pk_value=str(data)[:64])
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
+# Fields whose to_representation depends on nothing but the value (no context, no parent).
+PLAIN_FIELDS = (
+    serializers.BooleanField,
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.FloatField,
+    serializers.IntegerField,
+    serializers.UUIDField,
+)
+PLAIN_REPRESENTATIONS = {kind.to_representation for kind in PLAIN_FIELDS}
+# (output name, instance -> value or None, value -> representation, representation takes the timezone)
+ReadStep = tuple[str, Callable[[Any], Any], Callable[..., Any], bool]
+
+
+class FastReadMixin:
+    """``to_representation`` from a plan built once per serializer class, not per request.
+
+    DRF builds every field of a ModelSerializer for each serializer instance (a list builds one)
+    and walks them per row: about a millisecond per request plus 0.1 ms per row for a ticket. The
+    plan keeps only what the output needs: plain fields call the field's own ``to_representation``
+    (they use no context), ISO date-times are converted to the current timezone once looked up per
+    serializer, related ids read the ``<name>_id`` column and are written as text, and a field that
+    defines ``represent(instance)`` answers for itself. A serializer with any other readable field
+    keeps DRF's path. ``tests/core/test_api_serializers.py`` checks both give the same JSON.
+    """
+
+    _read_plan: ClassVar[list[ReadStep] | None]
+
+    @classmethod
+    def read_plan(cls) -> list[ReadStep] | None:
+        if "_read_plan" in cls.__dict__:
+            return cls._read_plan
+        plan: list[ReadStep] | None = []
+        model = getattr(getattr(cls, "Meta", None), "model", None)
+        for field in cls()._readable_fields:  # type: ignore[attr-defined]
+            step = _read_step(field, model)
+            if step is None or plan is None:
+                plan = None
+                continue
+            plan.append(step)
+        cls._read_plan = plan
+        return plan
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        plan = self.read_plan()
+        if plan is None:
+            return super().to_representation(instance)  # type: ignore[misc]
+        tz = self.__dict__.get("_current_timezone")
+        if tz is None:
+            tz = self.__dict__["_current_timezone"] = timezone.get_current_timezone()
+        out: dict[str, Any] = {}
+        try:
+            for name, read, represent, zoned in plan:
+                value = read(instance)
+                if value is None:
+                    out[name] = None
+                else:
+                    out[name] = represent(value, tz) if zoned else represent(value)
+        except AttributeError:
+            # Not a model row (or one without a column the plan reads): DRF knows what to skip.
+            return super().to_representation(instance)  # type: ignore[misc]
+        return out
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _iso_datetime(value: datetime.datetime, tz: Any) -> str:
+    """DRF's ISO 8601 output of an aware date-time in ``tz`` (UTC as ``Z``)."""
+    if value.tzinfo is None:
+        value = timezone.make_aware(value, tz)
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _read_step(field: serializers.Field, model: Any) -> ReadStep | None:
+    name = field.field_name
+    represent_instance = getattr(field, "represent", None)
+    if represent_instance is not None:
+        return name, represent_instance, _identity, False
+    if len(field.source_attrs) != 1:
+        return None
+    source = field.source_attrs[0]
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        if model is None or not field.use_pk_only_optimization() or field.pk_field is not None:
+            return None
+        column = model._meta.get_field(source).attname
+        return name, operator.attrgetter(column), str, False
+    if not isinstance(field, PLAIN_FIELDS) or type(field).to_representation not in PLAIN_REPRESENTATIONS:
+        return None
+    read = operator.attrgetter(source)
+    if (
+        type(field).to_representation is serializers.DateTimeField.to_representation
+        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        and not hasattr(field, "timezone")
+    ):
+        return name, read, _iso_datetime, True
+    return name, read, field.to_representation, False
+
+
+class StrictModelSerializer(FastReadMixin, serializers.ModelSerializer):
     """A ModelSerializer that refuses unknown fields (typos should not pass silently) and non-text as text."""
 
     def to_internal_value(self, data: Any) -> Any:

@@ -53,6 +53,13 @@ class TagsField(serializers.Field):
     def to_representation(self, value: Any) -> list[str]:
         return [str(tag.pk) for tag in value.all()]
 
+    def represent(self, instance: Ticket) -> list[str]:
+        """The ticket's tag ids: the ``tag_ids`` column the API list selects, else its tags."""
+        ids = getattr(instance, "tag_ids", None)
+        if ids is not None:
+            return [str(pk) for pk in ids]
+        return self.to_representation(instance.tags)
+
     def to_internal_value(self, data: Any) -> list[Tag]:
         if not isinstance(data, list) or len(data) > 100:
             self.fail("invalid")

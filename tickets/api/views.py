@@ -29,7 +29,13 @@ from tickets.api.serializers import (
 )
 from tickets.filters import TicketFilterSet
 from tickets.models import Attachment, Ticket, TicketComment
-from tickets.selectors import ticket_attachments, ticket_list, ticket_list_total, ticket_thread
+from tickets.selectors import (
+    ticket_attachments,
+    ticket_list,
+    ticket_list_total,
+    ticket_tag_ids,
+    ticket_thread,
+)
 
 # Multipart framing around the file; a body bigger than the limit plus this cannot fit.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -120,7 +126,12 @@ class TicketViewSet(ModelViewSet):
         # page: 1 ms). Join only the relations ?expand= nests.
         qs = super().get_queryset().select_related(None)
         joined = [name for name in self.expand if name != "tags"]
-        return qs.select_related(*joined) if joined else qs
+        if joined:
+            qs = qs.select_related(*joined)
+        if "tags" in self.expand:
+            return qs
+        # Tag ids as an array column of the page's query: one query instead of a prefetch.
+        return qs.prefetch_related(None).annotate(tag_ids=ticket_tag_ids())
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "expand": self.expand}
