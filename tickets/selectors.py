@@ -18,6 +18,7 @@ from catalog.models import Tag
 from supportdesk.caching import TICKETS, cached
 from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
+from supportdesk.selectors import in_written_join_order
 from supportdesk.services import etag_for
 from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
 from tickets.filters import TicketFilterSet
@@ -86,9 +87,12 @@ def ticket_get(*, tenant: Tenant | Any, number: int | None = None, pk: Any = Non
     """One live ticket of the tenant by number or id; ``NotFound`` otherwise (other tenants too)."""
     lookup: dict[str, Any] = {"number": number} if number is not None else {"pk": pk}
     try:
-        return _tickets(tenant).get(**lookup)
-    except (Ticket.DoesNotExist, ValueError, ValidationError) as exc:
+        rows = in_written_join_order(_tickets(tenant).filter(**lookup))
+    except (ValueError, ValidationError) as exc:
         raise NotFound("Ticket not found.") from exc
+    if not rows:
+        raise NotFound("Ticket not found.")
+    return rows[0]
 
 
 def ticket_thread(*, ticket: Ticket) -> QuerySet[TicketComment]:

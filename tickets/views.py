@@ -28,6 +28,7 @@ from catalog.selectors import category_choices, tag_choices
 from companies.models import Contact
 from companies.selectors import contact_list
 from supportdesk.errors import NotFound, ServiceError, StaleVersion
+from supportdesk.selectors import in_written_join_order
 from supportdesk.views import TenantScopedMixin, query_string, service_error_lines
 from tickets import reports
 from tickets.charts import daily_chart
@@ -103,7 +104,7 @@ class TicketListView(TenantScopedMixin, TemplateView):
             if view == "solved":
                 qs = qs.filter(resolved_at__gte=timezone.now() - RECENTLY_SOLVED)
             # One row more than a page tells whether there is a next page, without counting them all.
-            rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+            rows = in_written_join_order(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         except ServiceError as exc:
             errors, rows = service_error_lines(exc), []
         counts = ticket_view_counts(tenant=self.tenant_id, user=self.user)

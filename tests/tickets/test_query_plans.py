@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Tenant, User
+from supportdesk.selectors import in_written_join_order
 from tests.factories import TagFactory, TicketFactory, TicketTagFactory
 from tickets.selectors import ticket_list
 
@@ -76,3 +77,25 @@ def test_full_text_matches_with_the_expressions_of_its_gin_indexes(
     text = plan(ticket_list(tenant=tenant, user=agent, filters={"q": "printer"})[:10])
     for index in ("tickets_ticket_search_idx", "tickets_comment_search_idx"):
         assert f"{index_expression(index)} @@" in text, (index, text)
+
+
+def test_the_inbox_page_is_planned_in_written_join_order_and_the_setting_does_not_leak(tenant, agent) -> None:  # type: ignore[no-untyped-def]
+    TicketFactory.create_batch(3, tenant=tenant)
+    qs = ticket_list(tenant=tenant.pk, user=agent)[:25]
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        result = execute(sql, params, many, context)
+        if "tickets_ticket" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW join_collapse_limit")
+                seen.append(cursor.fetchone()[0])
+        return result
+
+    with connection.execute_wrapper(record):
+        rows = in_written_join_order(qs)
+    assert len(rows) == 3 and rows[0].requester.name  # related rows came with the page
+    assert seen and set(seen) == {"1"}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] == "8"  # the server's default again for everything after
