@@ -195,6 +195,10 @@ def filtered(
     *,
     tenant: Any,
     user: Any = None,
+    **options: Any,
 ) -> QuerySet[Any]:
-    """Apply a FilterSet to a tenant's queryset (``ValidationFailed`` on bad values)."""
-    return filterset_class(filters or {}, queryset, tenant=tenant, user=user).qs_or_raise()
+    """Apply a FilterSet to a tenant's queryset (``ValidationFailed`` on bad values).
+
+    ``options`` go to the FilterSet (e.g. ``TicketFilterSet``'s ``counting``).
+    """
+    return filterset_class(filters or {}, queryset, tenant=tenant, user=user, **options).qs_or_raise()

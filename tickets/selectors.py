@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ from supportdesk.filters import filtered
 from supportdesk.selectors import in_written_join_order
 from supportdesk.services import etag_for
 from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
-from tickets.filters import TicketFilterSet
+from tickets.filters import TicketFilterSet, filters_digest
 from tickets.models import Attachment, Ticket, TicketComment, TicketTag
 
 RECENTLY_SOLVED = datetime.timedelta(days=7)
@@ -36,14 +35,34 @@ def _tickets(tenant: Tenant | Any) -> QuerySet[Ticket]:
 
 
 def ticket_list(
-    *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any] | None = None
+    *,
+    tenant: Tenant | Any,
+    user: User | Any,
+    filters: Mapping[str, Any] | None = None,
+    counting: str | None = None,
 ) -> QuerySet[Ticket]:
     """The tenant's live tickets, filtered (``TicketFilterSet``), newest first unless ordered.
 
+    ``counting`` shapes a full-text search for counting instead of paging (``TicketFilterSet``).
     Raises ``ValidationFailed`` naming each filter with a bad value.
     """
     qs = _tickets(tenant).order_by(F("created_at").desc(), F("id").desc())
-    return filtered(TicketFilterSet, qs, filters, tenant=tenant, user=user)
+    return filtered(TicketFilterSet, qs, filters, tenant=tenant, user=user, counting=counting)
+
+
+def ticket_search_count(
+    *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any], cap: int
+) -> int:
+    """How many tickets a full-text list holds, up to ``cap``.
+
+    The tickets whose own text matches are counted first (one GIN index, stopping at ``cap``);
+    when they alone reach it, so does the list, and the union with comment matches (whose cost
+    follows the number of matches: 300 ms for a word in 80k tickets) is never collected.
+    """
+    text = ticket_list(tenant=tenant, user=user, filters=filters, counting="text")
+    if text.order_by()[:cap].count() >= cap:
+        return cap
+    return ticket_list(tenant=tenant, user=user, filters=filters, counting="all").order_by()[:cap].count()
 
 
 def ticket_tag_ids() -> ArraySubquery:
@@ -55,10 +74,6 @@ def ticket_tag_ids() -> ArraySubquery:
     )
 
 
-# Parameters that choose a page or an order, not which tickets are counted.
-PAGING_PARAMETERS = frozenset({"page", "limit", "cursor", "ordering", "expand"})
-
-
 def ticket_list_total(
     *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any], count: Callable[[], int]
 ) -> int:
@@ -67,19 +82,7 @@ def ticket_list_total(
     Keyed by the filters (not the page), so paging through a list counts once; ``me`` makes the
     key the user's own. Ticket services and tag writes invalidate it (supportdesk.caching).
     """
-    items = sorted(
-        (
-            key,
-            ",".join(sorted(str(v) for v in filters.getlist(key)))
-            if hasattr(filters, "getlist")
-            else str(value),
-        )
-        for key, value in filters.items()
-        if key not in PAGING_PARAMETERS
-    )
-    if any("me" in value.split(",") for _, value in items):
-        items.append(("user", str(getattr(user, "pk", user))))
-    digest = hashlib.sha256(repr(items).encode()).hexdigest()[:32]
+    digest = filters_digest(filters, user)
     return cached(tenant, TICKETS, f"list_total:{digest}", count)
 
 

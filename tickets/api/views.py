@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from supportdesk.api.negotiation import IgnoreClientAccept
+from supportdesk.api.pagination import FULL_TEXT_COUNT_CAP
 from supportdesk.api.views import ModelViewSet, TenantScopedViewSet
 from supportdesk.errors import TooLarge, ValidationFailed
 from supportdesk.selectors import get_row, tenant_rows
@@ -33,6 +35,7 @@ from tickets.selectors import (
     ticket_attachments,
     ticket_list,
     ticket_list_total,
+    ticket_search_count,
     ticket_tag_ids,
     ticket_thread,
 )
@@ -104,7 +107,20 @@ class TicketViewSet(ModelViewSet):
     full_text_capped = True
 
     def count_with(self, count: Callable[[], int]) -> int:
-        """The list's total, cached until the tenant's next ticket write (see ticket_list_total)."""
+        """The list's total, cached until the tenant's next ticket write (see ticket_list_total).
+
+        A full-text list is counted by ``ticket_search_count`` (up to the pagination's cap): the
+        page of a broad search is read in index order, a shape that is fast to page, not to count.
+        """
+        params = self.request.query_params
+        if str(params.get("q") or "").strip():
+            count = functools.partial(
+                ticket_search_count,
+                tenant=self.tenant_id,
+                user=self.request.user,
+                filters=params,
+                cap=FULL_TEXT_COUNT_CAP + 1,
+            )
         return ticket_list_total(
             tenant=self.tenant_id, user=self.request.user, filters=self.request.query_params, count=count
         )

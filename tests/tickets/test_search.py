@@ -1,0 +1,95 @@
+"""Full-text search shapes: specific (ranked), broad (newest tickets read in index order), counts.
+
+The shape is chosen from PostgreSQL's row estimates, so the tests lower the thresholds to make a
+handful of tickets count as a broad search; what they check is that every shape finds the same
+tickets, in the promised order, and that the capped count is right.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests.api_cases import check
+from tests.factories import TicketCommentFactory, TicketFactory
+from tickets import filters as ticket_filters
+from tickets.selectors import ticket_list, ticket_search_count
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def vpn_desk(tenant, other_tenant):  # type: ignore[no-untyped-def]
+    """Tickets about the VPN (by subject, description, comment), others, and ones that must not show."""
+    now = timezone.now()
+    rows = {
+        "subject": TicketFactory(tenant=tenant, subject="VPN keeps disconnecting", description=""),
+        "description": TicketFactory(tenant=tenant, subject="Help", description="The VPN client crashed"),
+        "comment": TicketCommentFactory(ticket__tenant=tenant, body="Reinstalled the vpn profile").ticket,
+    }
+    for age, ticket in enumerate(rows.values()):
+        ticket.created_at = now - datetime.timedelta(hours=age)
+        ticket.save(update_fields=["created_at"])
+    TicketFactory(tenant=tenant, subject="Printer", description="Paper jam")
+    deleted = TicketFactory(tenant=tenant, subject="Old VPN question")
+    deleted.is_deleted = True
+    deleted.save(update_fields=["is_deleted"])
+    TicketFactory(tenant=other_tenant, subject="Their VPN")
+    return rows
+
+
+@pytest.fixture
+def broad(monkeypatch):  # type: ignore[no-untyped-def]
+    """Every search counts as broad and dense: the newest tickets are read in index order."""
+    monkeypatch.setattr(ticket_filters, "BROAD_MATCHES", -1)
+    monkeypatch.setattr(ticket_filters, "WALK_ROWS", 10**9)
+
+
+def test_a_broad_search_lists_the_same_tickets_newest_first_without_a_union(
+    tenant, agent, vpn_desk, broad
+) -> None:  # type: ignore[no-untyped-def]
+    qs = ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})
+    assert "UNION" not in str(qs.query)
+    assert list(qs) == [vpn_desk["subject"], vpn_desk["description"], vpn_desk["comment"]]
+    number = vpn_desk["description"].number
+    # "#N" also finds the ticket numbered N (besides any text containing the number).
+    assert vpn_desk["description"] in ticket_list(tenant=tenant.pk, user=agent, filters={"q": f"#{number}"})
+
+
+def test_a_sparse_broad_search_keeps_the_gin_union(tenant, agent, vpn_desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(ticket_filters, "BROAD_MATCHES", -1)
+    monkeypatch.setattr(ticket_filters, "WALK_ROWS", 0)
+    qs = ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})
+    assert "UNION" in str(qs.query)
+    assert list(qs) == [vpn_desk["subject"], vpn_desk["description"], vpn_desk["comment"]]
+
+
+def test_a_specific_search_is_ranked(tenant, agent, vpn_desk) -> None:  # type: ignore[no-untyped-def]
+    qs = ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})
+    assert "ts_rank" in str(qs.query)
+    assert set(qs) == set(vpn_desk.values())
+
+
+def test_search_count_stops_at_the_cap_and_counts_comment_matches(tenant, agent, vpn_desk) -> None:  # type: ignore[no-untyped-def]
+    count = ticket_search_count
+    assert count(tenant=tenant.pk, user=agent, filters={"q": "vpn"}, cap=100) == 3
+    assert count(tenant=tenant.pk, user=agent, filters={"q": "vpn"}, cap=2) == 2
+    assert count(tenant=tenant.pk, user=agent, filters={"q": "reinstalled"}, cap=100) == 1
+    assert count(tenant=tenant.pk, user=agent, filters={"q": "vpn", "priority": "urgent"}, cap=100) == 0
+
+
+def test_the_api_answers_a_broad_search_like_a_specific_one(
+    tenant, agent, client_for, vpn_desk, broad
+) -> None:  # type: ignore[no-untyped-def]
+    body = check(client_for(agent).get("/api/tickets?q=vpn&limit=2"), 200)
+    assert [row["id"] for row in body["data"]] == [
+        str(vpn_desk["subject"].pk),
+        str(vpn_desk["description"].pk),
+    ]
+    assert body["pagination"]["total"] == 3 and body["pagination"]["total_exact"] is True
+    following = check(
+        client_for(agent).get(f"/api/tickets?q=vpn&limit=2&cursor={body['pagination']['next_cursor']}"), 200
+    )
+    assert [row["id"] for row in following["data"]] == [str(vpn_desk["comment"].pk)]
