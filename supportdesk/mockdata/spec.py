@@ -112,6 +112,15 @@ def _description() -> Field:
 
 
 ENTITIES: tuple[Entity, ...] = (
+    # Departments first: users and tickets name them, so both link them as they are inserted (one
+    # pass); the departments' own createdBy/updatedBy are linked in the users step (a few rows).
+    Entity(
+        "departments",
+        "dep",
+        "accounts_department",
+        (_name(), _description(), *_common()),
+        unique_live=(("name",),),
+    ),
     Entity(
         "users",
         "usr",
@@ -274,13 +283,6 @@ ENTITIES: tuple[Entity, ...] = (
             Field("uploadedBy", "uploaded_by", REF, ref="users"),
             *_common(),
         ),
-    ),
-    Entity(
-        "departments",
-        "dep",
-        "accounts_department",
-        (_name(), _description(), *_common()),
-        unique_live=(("name",),),
     ),
     Entity(
         "audit_logs",
