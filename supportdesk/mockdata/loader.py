@@ -22,13 +22,14 @@ from django.db import connection, transaction
 from accounts.models import Tenant
 from audit.services import audit_record
 from supportdesk.caching import REFERENCE, TICKETS, invalidate
-from supportdesk.mockdata import sql, staging
+from supportdesk.mockdata import bulk, sql, staging
 from supportdesk.mockdata.reader import Problem
 from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, STEPS, Entity
 
 ACTOR_LABEL = "migrate_mock_data"
 # Serialises runs: two imports at once would both see a record as new.
 LOCK_KEY = 0x5D_4D0C_DA7A
+IMPORTED = "supportdesk_importedrecord"
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Migration:
         allow_rejects: bool = False,
         progress: Progress | None = None,
         step_done: Callable[[str, StepResult], None] | None = None,
+        bulk_min_rows: int = bulk.MIN_ROWS,
     ) -> None:
         self.source = source
         self.only = tuple(s for s in STEPS if s in only)
@@ -83,11 +85,17 @@ class Migration:
         self.allow_rejects = allow_rejects
         self.progress = progress
         self.step_done = step_done
+        self.bulk_min_rows = bulk_min_rows
+        self.empty: set[str] = set()
+        self.suspended: list[str] = []  # tables loaded through the drop/rebuild path
         self.result = RunResult(steps={name: StepResult() for name in self.only})
 
     def run(self) -> RunResult:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            # Memory for the big joins, sorts and index builds of this run (per operation, server side).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             started = time.monotonic()
             staged = staging.stage_source(cursor, self.source, self.progress)
             staging.check(cursor)
@@ -102,6 +110,9 @@ class Migration:
             reading = time.monotonic() - started
             if staged.unreadable or (self.result.problems and not self.allow_rejects):
                 raise SourceInvalid(self.result)
+            self.empty = {
+                t for t in (*(BY_NAME[n].table for n in self.only), IMPORTED) if bulk.is_empty(cursor, t)
+            }
             self._tenants(cursor)
             for name in self.only:
                 began = time.monotonic()
@@ -110,8 +121,12 @@ class Migration:
                 step.seconds = time.monotonic() - began + (reading if name == self.only[0] else 0)
                 if self.step_done is not None:
                     self.step_done(name, step)
+            created = sum(self.result.steps[name].created for name in self.only)
+            suspended = self._suspend(cursor, IMPORTED, created)
             for name in self.only:
                 self._remember(cursor, BY_NAME[name])
+            if suspended is not None:
+                bulk.restore(cursor, suspended)
             self._audit(cursor)
             if self.dry_run:
                 transaction.set_rollback(True)
@@ -134,9 +149,18 @@ class Migration:
         self.result.tenants_created = len(self.created_tenants)
 
     # --- one step ---------------------------------------------------------------------------------
+    def _suspend(self, cursor: Any, table: str, rows: int) -> bulk.Suspended | None:
+        """An initial load of many rows goes into ``table`` without its foreign keys and indexes."""
+        if table not in self.empty or rows < max(self.bulk_min_rows, 1):
+            return None
+        self.suspended.append(table)
+        return bulk.suspend(cursor, table)
+
     def _step(self, cursor: Any, entity: Entity) -> None:
         cls = f"mig_cls_{entity.name}"
         self._classify(cursor, entity, cls)
+        cursor.execute(f"SELECT count(*) FROM {cls} WHERE action = 'create'")
+        suspended = self._suspend(cursor, entity.table, cursor.fetchone()[0])
         if entity.name == "users":
             self._hash_passwords(cursor, cls)
         if entity.name == "attachments" and not self.dry_run:
@@ -156,6 +180,8 @@ class Migration:
                 target_elsewhere = other is entity and f.ref not in self.only
                 if target_now or target_elsewhere:
                     self._link(cursor, other, f)
+        if suspended is not None:
+            bulk.restore(cursor, suspended)
         cursor.execute(f"SELECT action, count(*) FROM {cls} GROUP BY action")
         counts = dict(cursor.fetchall())
         step = self.result.steps[entity.name]
