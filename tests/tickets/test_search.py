@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from tests.api_cases import check
-from tests.factories import TicketCommentFactory, TicketFactory
+from tests.factories import TicketCommentFactory, TicketFactory, TicketTagFactory
 from tickets import filters as ticket_filters
 from tickets.selectors import ticket_list, ticket_search_count
 
@@ -93,3 +93,19 @@ def test_the_api_answers_a_broad_search_like_a_specific_one(
         client_for(agent).get(f"/api/tickets?q=vpn&limit=2&cursor={body['pagination']['next_cursor']}"), 200
     )
     assert [row["id"] for row in following["data"]] == [str(vpn_desk["comment"].pk)]
+
+
+def test_deep_offset_pages_read_ids_first_and_keep_the_order(tenant, agent, client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from supportdesk.api import pagination
+
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_OFFSET", 1)
+    tickets = TicketFactory.create_batch(7, tenant=tenant)
+    TicketTagFactory(ticket=tickets[2])
+    newest_first = [str(t.pk) for t in sorted(tickets, key=lambda t: (t.created_at, t.pk), reverse=True)]
+    client = client_for(agent)
+    pages = [check(client.get(f"/api/tickets?limit=3&page={n}"), 200) for n in (1, 2, 3)]
+    assert [row["id"] for page in pages for row in page["data"]] == newest_first
+    tagged = next(row for page in pages for row in page["data"] if row["id"] == str(tickets[2].pk))
+    assert len(tagged["tags"]) == 1
+    by_priority = check(client.get("/api/tickets?limit=3&page=2&ordering=number"), 200)
+    assert [row["number"] for row in by_priority["data"]] == sorted(t.number for t in tickets)[3:6]
