@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from django.core.management import call_command
@@ -206,4 +207,36 @@ def test_throttle_counters_use_the_throttle_cache_when_configured(agent, client_
         "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
     }
     check(client_for(agent).get("/api/tags"), 200)
-    assert caches["throttle"].get(f"throttle_user_{agent.pk}")
+    check(client_for(agent).get("/api/tags"), 200)
+    window = int(time.time() // 3600)  # the user rate is per hour
+    assert caches["throttle"].get(f"throttle_user_{agent.pk}:{window}") == 2
+
+
+def test_the_throttle_slides_counting_part_of_the_last_window(agent, settings) -> None:
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from supportdesk.api.throttling import ApiRateThrottle
+    from tickets.api.views import TicketViewSet
+
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "user": "10/minute"}
+    request = APIRequestFactory().get("/api/tickets")
+    force_authenticate(request, user=agent)
+    view = TicketViewSet.as_view({"get": "list"})
+    clock = [600.0]  # the start of a minute
+
+    class Throttle(ApiRateThrottle):
+        def timer(self) -> float:
+            return clock[0]
+
+    TicketViewSet.throttle_classes = [Throttle]
+    try:
+        assert [view(request).status_code for _ in range(10)] == [200] * 10
+        assert view(request).status_code == 429
+        clock[0] = 690.0  # half-way into the next minute: half of the 10 still count
+        assert [view(request).status_code for _ in range(5)] == [200] * 5
+        refused = view(request)
+        assert refused.status_code == 429 and refused["Retry-After"] == "6"
+        clock[0] = 779.0  # near the end of the minute after: its 5 have almost slid out
+        assert view(request).status_code == 200
+    finally:
+        del TicketViewSet.throttle_classes
