@@ -240,3 +240,36 @@ def test_the_throttle_slides_counting_part_of_the_last_window(agent, settings) -
         assert view(request).status_code == 200
     finally:
         del TicketViewSet.throttle_classes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("compiled", [True, False])
+def test_token_lookup_loads_the_whole_token_and_user_in_one_query(
+    agent, compiled, monkeypatch, django_assert_num_queries
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.services import api_token_digest
+    from supportdesk.api import authentication
+
+    if not compiled:  # the ORM path, taken should a field ever need converting on load
+        monkeypatch.setattr(authentication, "_token_plan", lambda: None)
+    out = io.StringIO()
+    call_command("create_api_token", agent.email, stdout=out)
+    key = out.getvalue().strip().splitlines()[-1]
+    stored = ApiToken.objects.get(user=agent)
+    now = timezone.now()
+    with django_assert_num_queries(1):
+        token = authentication.live_token(api_token_digest(key), now)
+        assert token is not None and token.user.email == agent.email
+    assert (token.pk, token.name, token.prefix, token.expires_at) == (
+        stored.pk, stored.name, stored.prefix, stored.expires_at,
+    )  # fmt: skip
+    assert token.user.tenant_id == agent.tenant_id and token.user.check_password("x") is False
+    assert authentication.live_token(api_token_digest("nope"), now) is None
+    ApiToken.objects.filter(pk=stored.pk).update(expires_at=now - datetime.timedelta(seconds=1))
+    assert authentication.live_token(api_token_digest(key), now) is None
+    ApiToken.objects.filter(pk=stored.pk).update(expires_at=None, revoked_at=now)
+    assert authentication.live_token(api_token_digest(key), now) is None
