@@ -84,3 +84,19 @@ def test_gunicorn_serves_with_shared_metrics_and_json_logs(tmp_path: Path) -> No
         line for line in lines if line["logger"] == "supportdesk.request" and line["status"] == 301
     )
     assert redirect["path"] == "/admin/login/" and len(redirect["request_id"]) == 32
+
+
+def test_workers_freeze_the_loaded_app_and_collect_young_objects_less_often(monkeypatch) -> None:
+    import gc
+    import runpy
+
+    monkeypatch.setenv("GUNICORN_GC_THRESHOLD", "5000")
+    config = runpy.run_path(str(Path(settings.BASE_DIR) / "gunicorn.conf.py"))
+    before = gc.get_threshold()
+    try:
+        config["post_worker_init"](None)
+        assert gc.get_threshold() == (5000, 10, 10)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -7,6 +7,7 @@ The live server runs on the real (embedded or configured) PostgreSQL; every test
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,7 +30,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's pictures are refreshed only when asked (UPDATE_SCREENSHOTS=1), so that a test run
+# leaves the checkout as it found it; otherwise they go to a scratch directory.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "supportdesk-screenshots"
+)
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's password
 
 
@@ -74,6 +81,6 @@ def sign_in(page: Page) -> Callable[[User], Page]:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """Save the page for the README (docs/screenshots/<name>.png)."""
+    """Save the page (for the README: docs/screenshots/<name>.png with UPDATE_SCREENSHOTS=1)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
