@@ -69,7 +69,7 @@ def ablation_table(results: dict[str, Any]) -> str:
     if not ab:
         return ""
     lines = [
-        f"At {_size(ab['tickets'])} tickets, PostgreSQL execution time (median of 3):",
+        f"At {_size(ab['tickets'])} tickets, PostgreSQL planning + execution time (median of 3):",
         "",
         "| optimisation | before | after | gain |",
         "|---|---|---|---|",
