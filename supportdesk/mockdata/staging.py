@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from supportdesk.ids import new_id
-from supportdesk.mockdata.reader import Problem, RecordReader, SourceUnreadable, read_array
+from supportdesk.mockdata.feeder import Feed, FileRead
+from supportdesk.mockdata.reader import Problem, SourceUnreadable, read_array
 from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, SQL_TYPES, TENANTS_FILE, Entity
 
 Progress = Callable[[str, int, int], None]
@@ -67,41 +68,40 @@ def _add_problems(cursor: Any, problems: Iterable[Problem], dependant: bool = Fa
 
 
 def stage_source(cursor: Any, source: Path, progress: Progress | None = None) -> Staged:
-    """Stream every file into its staging table. Unreadable files are collected, not raised."""
+    """Stream every file into its staging table. Unreadable files are collected, not raised.
+
+    The files are parsed in a reader process (``feeder.py``) while this one feeds its COPY text to
+    PostgreSQL, so parsing and ingesting run on two cores at once.
+    """
     create_tables(cursor)
     staged = Staged()
-    for entity in ENTITIES:
-        reader = RecordReader(entity, source)
-        problems: list[Problem] = []
-        count = 0
-        columns = ", ".join(f'"{c}"' for c in staging_columns(entity))
+    with Feed(source) as feed:
+        for entity in ENTITIES:
+            columns = ", ".join(f'"{c}"' for c in staging_columns(entity))
 
-        def tick(done: int, total: int, name: str = entity.name) -> None:
-            if progress is not None:
-                progress(name, done, total)
+            def tick(done: int, total: int, name: str = entity.name) -> None:
+                if progress is not None:
+                    progress(name, done, total)
 
-        # One COPY at a time per connection: members (a few per group) are copied after the groups.
-        members: list[tuple[Any, ...]] = []
-        with cursor.copy(f"COPY {entity.staging} ({columns}) FROM STDIN") as copy:
-            # Caught inside the COPY: an exception leaving it would abort the transaction.
-            try:
-                for row in reader.rows(tick):
-                    count += 1
-                    problems.extend(row.problems)
-                    if not row.values:
-                        continue
-                    copy.write_row(row.values)
-                    members.extend((row.legacy_id, row.values[3], user, new_id()) for user in row.members)
-            except SourceUnreadable as exc:
-                staged.unreadable.append(exc.problem)
-        staged.read[entity.name] = count
-        # Temporary tables are never auto-analysed; the checks and the load join them at scale.
-        cursor.execute(f"ANALYZE {entity.staging}")
-        if members:
-            with cursor.copy(f"COPY {MEMBERS} (group_id, tenant, user_id, new_id) FROM STDIN") as copy:
-                for member in members:
-                    copy.write_row(member)
-        _add_problems(cursor, problems)
+            found: FileRead | None = None
+            with cursor.copy(f"COPY {entity.staging} ({columns}) FROM STDIN") as copy:
+                for item in feed.entity(tick):
+                    if isinstance(item, FileRead):
+                        found = item
+                    else:
+                        copy.write(item)
+            assert found is not None
+            if found.unreadable is not None:
+                staged.unreadable.append(found.unreadable)
+            staged.read[entity.name] = found.count
+            # Temporary tables are never auto-analysed; the checks and the load join them at scale.
+            cursor.execute(f"ANALYZE {entity.staging}")
+            # One COPY at a time per connection: members (a few per group) are copied after the groups.
+            if found.members:
+                with cursor.copy(f"COPY {MEMBERS} (group_id, tenant, user_id, new_id) FROM STDIN") as copy:
+                    for member in found.members:
+                        copy.write_row((*member, new_id()))
+            _add_problems(cursor, found.problems)
     _stage_tenants(cursor, source, staged)
     _add_problems(cursor, staged.unreadable)
     return staged

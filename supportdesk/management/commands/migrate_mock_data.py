@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from supportdesk.mockdata.feeder import ReaderFailed
 from supportdesk.mockdata.loader import Migration, RunResult, SourceInvalid
 from supportdesk.mockdata.output import StepProgress, table
 from supportdesk.mockdata.spec import STEPS
@@ -99,6 +100,9 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             progress.finish()
             raise CommandError(f"the database refused the import, nothing was written: {exc}") from None
+        except ReaderFailed as exc:
+            progress.finish()
+            raise CommandError(f"reading the source failed, nothing was written: {exc}") from None
         progress.finish()
         self._report(result, options["rejects"])
         if options["dry_run"]:

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from supportdesk.mockdata.feeder import ReaderFailed
 from supportdesk.mockdata.output import table
 from supportdesk.mockdata.verifier import verify
 
@@ -37,7 +38,10 @@ class Command(BaseCommand):
         source: Path = options["source"]
         if not source.is_dir():
             raise CommandError(f"source directory {source} does not exist")
-        report = verify(source)
+        try:
+            report = verify(source)
+        except ReaderFailed as exc:
+            raise CommandError(f"reading the source failed: {exc}") from None
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:
