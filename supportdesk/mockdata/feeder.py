@@ -1,19 +1,20 @@
-"""Reading the source in a child process, so Python parses while PostgreSQL ingests.
+"""Reading the source in child processes, so Python parses while PostgreSQL ingests.
 
 Parsing and normalising the JSON is pure Python on one core; writing it into the staging tables
-is PostgreSQL's work on another. Done in one process they take turns. Here a forked reader
-process walks the files in order (the same ``RecordReader``, so the same values, checks and
-problems) and sends each entity's rows as ready ``COPY … FROM STDIN`` text in chunks of about a
-megabyte, which the loader hands to ``copy.write`` unchanged.
+is PostgreSQL's work on another. Done in one process they take turns. Here forked reader
+processes (two, for two cores) share the files, balanced by size, and each reads its files in
+step order with the same ``RecordReader`` (so the same values, checks and problems). They send
+each entity's rows as ready ``COPY … FROM STDIN`` text in chunks of about a megabyte, which the
+loader hands to ``copy.write`` unchanged, as soon as any reader has one.
 
-Memory stays flat: the pipe between the processes holds one chunk at a time and the reader blocks
-until it is taken, so at most a chunk is being built, one is in the pipe and one is being written.
-Problems and group members are held per file, as before (bounded by what is wrong, and by groups).
+Memory stays flat: a pipe holds one chunk at a time and its reader blocks until it is taken, so per
+reader at most a chunk is being built, one is in the pipe, and the loader writes one. Problems and
+group members are held per file, as before (bounded by what is wrong, and by groups).
 
-The reader never touches the database (it inherits the connection's socket but does not use it,
-and leaves with ``os._exit`` like every ``multiprocessing`` child). If the loader dies, the
-reader's next send fails on the closed pipe and it exits; if the reader dies, the loader's next
-receive fails and the run stops with an error before anything is written to the desk's tables.
+The readers never touch the database (they inherit the connection's socket but do not use it,
+and leave with ``os._exit`` like every ``multiprocessing`` child). If the loader dies, a reader's
+next send fails on the closed pipe and it exits; if a reader dies, the loader's next receive
+fails and the run stops with an error before anything is written to the desk's tables.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import contextlib
 import datetime
 import json
 import multiprocessing
+import multiprocessing.connection
+import os
 import pickle
 import traceback
 from collections.abc import Callable, Iterator
@@ -31,9 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from supportdesk.mockdata.reader import Problem, RecordReader, SourceUnreadable
-from supportdesk.mockdata.spec import ENTITIES
+from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, STEPS
 
 CHUNK_BYTES = 1 << 20
+# Two readers keep both cores busy next to PostgreSQL's ingest; more only compete for them.
+READERS = min(2, os.cpu_count() or 1)
 
 
 def _text(value: str) -> str:
@@ -95,21 +100,23 @@ class ReaderFailed(RuntimeError):
     """The reader process crashed or vanished: the staging is incomplete, nothing may be written."""
 
 
-def _read(source: Path, out: Connection, loader_end: Connection) -> None:
-    """The child: every entity's file, in ``ENTITIES`` order."""
-    # The fork copied the loader's end of the pipe: without closing it here, the pipe would stay
+def _read(source: Path, names: list[str], out: Connection, loader_ends: list[Connection]) -> None:
+    """A child: the files of ``names``, in that order. Chunks start with the entity's index byte."""
+    # The fork copied the loader's ends of the pipes: without closing them here, a pipe would stay
     # open when the loader dies, and a full pipe would block this process forever.
-    loader_end.close()
+    for end in loader_ends:
+        end.close()
     try:
-        for entity in ENTITIES:
-            reader = RecordReader(entity, source)
+        for name in names:
+            tag = bytes([ORDER[name]])
+            reader = RecordReader(BY_NAME[name], source)
             problems: list[Problem] = []
             members: list[tuple[str | None, str, str]] = []
             unreadable = None
             count, lines, size = 0, [], 0
 
-            def tick(done: int, total: int) -> None:
-                out.send(("progress", done, total))
+            def tick(done: int, total: int, name: str = name) -> None:
+                out.send(("progress", name, done, total))
 
             try:
                 for row in reader.rows(tick):
@@ -123,13 +130,14 @@ def _read(source: Path, out: Connection, loader_end: Connection) -> None:
                     if row.members:
                         members.extend((row.legacy_id, row.values[3], user) for user in row.members)
                     if size >= CHUNK_BYTES:
-                        out.send_bytes("".join(lines).encode())
+                        out.send_bytes(tag + "".join(lines).encode())
                         lines, size = [], 0
             except SourceUnreadable as exc:
                 unreadable = exc.problem
             if lines:
-                out.send_bytes("".join(lines).encode())
-            out.send(("end", FileRead(count, problems, members, unreadable)))
+                out.send_bytes(tag + "".join(lines).encode())
+            out.send(("end", name, FileRead(count, problems, members, unreadable)))
+        out.send(("done",))
     except (BrokenPipeError, ConnectionResetError):  # the loader is gone: nobody to tell
         return
     except BaseException:
@@ -139,53 +147,87 @@ def _read(source: Path, out: Connection, loader_end: Connection) -> None:
         out.close()
 
 
+def plan(source: Path, readers: int) -> list[list[str]]:
+    """The entities each reader reads (in step order), balanced by file size, largest first."""
+    sizes = {}
+    for entity in ENTITIES:
+        path = source / entity.file
+        sizes[entity.name] = path.stat().st_size if path.is_file() else 0
+    shares: list[list[str]] = [[] for _ in range(max(1, readers))]
+    loads = [0] * len(shares)
+    for name in sorted(sizes, key=lambda n: -sizes[n]):
+        least = loads.index(min(loads))
+        shares[least].append(name)
+        loads[least] += sizes[name]
+    return [sorted(share, key=ORDER.__getitem__) for share in shares if share]
+
+
+Item = tuple[str, str, Any]
+
+
 class Feed:
-    """The loader's side: for each entity in order, its COPY chunks, then what else was found."""
+    """The loader's side of the readers: their messages, as each arrives.
 
-    def __init__(self, source: Path) -> None:
+    Iterating yields ``("rows", entity, COPY text)``, ``("progress", entity, (done, total))`` and,
+    once per entity, ``("end", entity, FileRead)``. Chunks of different entities interleave; each
+    is whole lines, so each can be its own ``COPY``.
+    """
+
+    def __init__(self, source: Path, readers: int = READERS) -> None:
         context = multiprocessing.get_context("fork")
-        self._in, child_out = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_read, args=(source, child_out, self._in), name="migrate-reader", daemon=True
-        )
-        self._process.start()
-        child_out.close()  # only the child writes: its end closing is how we see it die
+        self._processes: dict[Connection, Any] = {}
+        self._done: set[Connection] = set()
+        shares = plan(source, readers)
+        pipes = [context.Pipe(duplex=False) for _ in shares]
+        loader_ends = [inbound for inbound, _ in pipes]
+        for share, (inbound, outbound) in zip(shares, pipes, strict=True):
+            process = context.Process(
+                target=_read,
+                args=(source, share, outbound, loader_ends),
+                name=f"migrate-reader-{len(self._processes)}",
+                daemon=True,
+            )
+            process.start()
+            outbound.close()  # only the child writes: its end closing is how we see it die
+            self._processes[inbound] = process
 
-    def _recv(self) -> Any:
-        try:
-            return self._in.recv_bytes()
-        except (EOFError, OSError):
-            self._process.join(timeout=5)
-            raise ReaderFailed(
-                f"the source reader process ended unexpectedly (exit code {self._process.exitcode})"
-            ) from None
-
-    def entity(self, progress: Callable[[int, int], None] | None = None) -> Iterator[bytes | FileRead]:
-        """Yield the next entity's COPY chunks (bytes); the last item is its ``FileRead``."""
-        while True:
-            data = self._recv()
-            # Messages are pickles (b"\x80…"); COPY text starts with the row number, a digit.
-            if data[:1] != b"\x80":
-                yield data
-                continue
-            message = pickle.loads(data)
-            if message[0] == "progress":
-                if progress is not None:
-                    progress(message[1], message[2])
-            elif message[0] == "end":
-                yield message[1]
-                return
-            else:
-                raise ReaderFailed(f"the source reader failed:\n{message[1]}")
+    def __iter__(self) -> Iterator[Item]:
+        open_ = [conn for conn in self._processes if conn not in self._done]
+        while open_:
+            for conn in multiprocessing.connection.wait(open_):
+                assert isinstance(conn, Connection)
+                try:
+                    data = conn.recv_bytes()
+                except (EOFError, OSError):
+                    process = self._processes[conn]
+                    process.join(timeout=5)
+                    raise ReaderFailed(
+                        f"a source reader process ended unexpectedly (exit code {process.exitcode})"
+                    ) from None
+                # Messages are pickles (b"\x80…"); a chunk starts with its entity's index (< 0x80).
+                if data[:1] != b"\x80":
+                    yield "rows", STEPS[data[0]], memoryview(data)[1:]
+                    continue
+                message = pickle.loads(data)
+                if message[0] == "progress":
+                    yield "progress", message[1], (message[2], message[3])
+                elif message[0] == "end":
+                    yield "end", message[1], message[2]
+                elif message[0] == "done":
+                    self._done.add(conn)
+                    open_.remove(conn)
+                else:
+                    raise ReaderFailed(f"the source reader failed:\n{message[1]}")
 
     def close(self) -> None:
-        """Stop the reader (if still running) and wait for it: no process outlives the staging."""
-        self._in.close()
-        if self._process.is_alive():
-            self._process.join(timeout=1)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
+        """Stop the readers (if still running) and wait for them: no process outlives the staging."""
+        for conn, process in self._processes.items():
+            conn.close()
+            if process.is_alive():
+                process.join(timeout=1)
+            if process.is_alive():
+                process.terminate()
+                process.join()
 
     def __enter__(self) -> Feed:
         return self

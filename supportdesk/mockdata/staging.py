@@ -70,41 +70,73 @@ def _add_problems(cursor: Any, problems: Iterable[Problem], dependant: bool = Fa
 def stage_source(cursor: Any, source: Path, progress: Progress | None = None) -> Staged:
     """Stream every file into its staging table. Unreadable files are collected, not raised.
 
-    The files are parsed in a reader process (``feeder.py``) while this one feeds its COPY text to
-    PostgreSQL, so parsing and ingesting run on two cores at once.
+    The files are parsed by reader processes (``feeder.py``) while this one feeds their COPY text
+    to PostgreSQL, so parsing and ingesting run on every core at once. Each chunk is a COPY of its
+    own: chunks of files read in parallel arrive interleaved. Progress is still shown file by file,
+    in step order.
     """
     create_tables(cursor)
     staged = Staged()
+    found: dict[str, FileRead] = {}
+    shown = _InOrder(progress)
     with Feed(source) as feed:
-        for entity in ENTITIES:
-            columns = ", ".join(f'"{c}"' for c in staging_columns(entity))
-
-            def tick(done: int, total: int, name: str = entity.name) -> None:
-                if progress is not None:
-                    progress(name, done, total)
-
-            found: FileRead | None = None
-            with cursor.copy(f"COPY {entity.staging} ({columns}) FROM STDIN") as copy:
-                for item in feed.entity(tick):
-                    if isinstance(item, FileRead):
-                        found = item
-                    else:
-                        copy.write(item)
-            assert found is not None
-            if found.unreadable is not None:
-                staged.unreadable.append(found.unreadable)
-            staged.read[entity.name] = found.count
-            # Temporary tables are never auto-analysed; the checks and the load join them at scale.
-            cursor.execute(f"ANALYZE {entity.staging}")
-            # One COPY at a time per connection: members (a few per group) are copied after the groups.
-            if found.members:
-                with cursor.copy(f"COPY {MEMBERS} (group_id, tenant, user_id, new_id) FROM STDIN") as copy:
-                    for member in found.members:
-                        copy.write_row((*member, new_id()))
-            _add_problems(cursor, found.problems)
+        for kind, name, payload in feed:
+            entity = BY_NAME[name]
+            if kind == "rows":
+                columns = ", ".join(f'"{c}"' for c in staging_columns(entity))
+                with cursor.copy(f"COPY {entity.staging} ({columns}) FROM STDIN") as copy:
+                    copy.write(payload)
+            elif kind == "progress":
+                shown.update(name, payload)
+            else:
+                found[name] = payload
+                _file_staged(cursor, entity, payload, staged)
+                shown.finish(name)
+    for entity in ENTITIES:  # in step order, as reading one file after another reported them
+        unreadable = found[entity.name].unreadable
+        if unreadable is not None:
+            staged.unreadable.append(unreadable)
     _stage_tenants(cursor, source, staged)
     _add_problems(cursor, staged.unreadable)
     return staged
+
+
+def _file_staged(cursor: Any, entity: Entity, found: FileRead, staged: Staged) -> None:
+    staged.read[entity.name] = found.count
+    # Temporary tables are never auto-analysed; the checks and the load join them at scale.
+    cursor.execute(f"ANALYZE {entity.staging}")
+    if found.members:
+        with cursor.copy(f"COPY {MEMBERS} (group_id, tenant, user_id, new_id) FROM STDIN") as copy:
+            for member in found.members:
+                copy.write_row((*member, new_id()))
+    _add_problems(cursor, found.problems)
+
+
+class _InOrder:
+    """Passes on the readers' progress one file at a time, in step order."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.latest: dict[str, tuple[int, int]] = {}
+        self.finished: set[str] = set()
+        self.current = 0
+
+    def update(self, name: str, done_total: tuple[int, int]) -> None:
+        self.latest[name] = done_total
+        self._show()
+
+    def finish(self, name: str) -> None:
+        self.finished.add(name)
+        self._show()
+
+    def _show(self) -> None:
+        while self.current < len(ENTITIES):
+            name = ENTITIES[self.current].name
+            if name in self.latest and self.progress is not None:
+                self.progress(name, *self.latest.pop(name))
+            if name not in self.finished:
+                return
+            self.current += 1
 
 
 def _stage_tenants(cursor: Any, source: Path, staged: Staged) -> None:

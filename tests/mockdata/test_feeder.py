@@ -74,34 +74,39 @@ def test_a_crashing_reader_stops_the_run_and_leaves_no_process(
     assert multiprocessing.active_children() == []
 
 
-def test_the_reader_stops_when_the_loader_goes_away(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readers_stop_when_the_loader_goes_away(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(feeder, "CHUNK_BYTES", 100)
-    feed = Feed(source)
-    for item in feed.entity():
-        assert not isinstance(item, FileRead) or item.count > 0
-    feed._in.close()  # as if the loader had been killed: the reader's next send fails
+    feed = Feed(source, readers=2)
+    assert len(feed._processes) == 2
+    next(iter(feed))
+    for conn in feed._processes:
+        conn.close()  # as if the loader had been killed: each reader's next send fails
 
-    feed._process.join(timeout=10)
+    for process in feed._processes.values():
+        process.join(timeout=10)
+        assert process.exitcode == 0
 
-    assert feed._process.exitcode == 0
 
-
-def test_the_reader_sends_what_the_in_process_reader_reads(source: Path) -> None:
-    with Feed(source) as feed:
-        chunks = []
-        for item in feed.entity():
-            if isinstance(item, FileRead):
-                found = item
-            else:
-                chunks.append(item)
-    rows = list(RecordReader(ENTITIES[0], source).rows())
-    lines = b"".join(chunks).decode().splitlines()
-    assert found.count == len(rows) == len(lines)
-    for row, line in zip(rows, lines, strict=True):
-        fields = line.split("\t")
-        assert fields[2:4] == [row.values[2], row.values[3]]  # legacy id, tenant
-        assert fields[-2:] == [row.values[-2], "t" if row.values[-1] else "f"]  # src_hash, valid
+@pytest.mark.parametrize("readers", [1, 2])
+def test_the_readers_send_what_the_in_process_reader_reads(source: Path, readers: int) -> None:
+    chunks: dict[str, list[bytes]] = {e.name: [] for e in ENTITIES}
+    found: dict[str, FileRead] = {}
+    with Feed(source, readers=readers) as feed:
+        for kind, name, payload in feed:
+            if kind == "rows":
+                chunks[name].append(bytes(payload))
+            elif kind == "end":
+                found[name] = payload
     assert multiprocessing.active_children() == []
+    for entity in ENTITIES:
+        rows = list(RecordReader(entity, source).rows())
+        lines = b"".join(chunks[entity.name]).decode().splitlines()
+        assert found[entity.name].count == len(rows) == len(lines)
+        assert found[entity.name].problems == [p for row in rows for p in row.problems]
+        for row, line in zip(rows, lines, strict=True):
+            fields = line.split("\t")
+            assert fields[2:4] == [row.values[2], row.values[3]]  # legacy id, tenant
+            assert fields[-2:] == [row.values[-2], "t" if row.values[-1] else "f"]  # src_hash, valid
 
 
 def test_a_vanished_reader_is_an_error_not_a_short_source(
@@ -110,11 +115,30 @@ def test_a_vanished_reader_is_an_error_not_a_short_source(
     original = RecordReader.row
     monkeypatch.setattr(RecordReader, "row", lambda self, r, i: time.sleep(0.01) or original(self, r, i))
     feed = Feed(source)
-    feed._process.kill()
-    feed._process.join()
+    for process in feed._processes.values():
+        process.kill()
+        process.join()
 
     with pytest.raises(ReaderFailed, match="ended unexpectedly"):
-        for _ in ENTITIES:
-            for _ in feed.entity():
-                pass
+        for _ in feed:
+            pass
     feed.close()
+
+
+def test_the_files_are_shared_by_size_and_read_in_step_order(source: Path) -> None:
+    shares = feeder.plan(source, 2)
+
+    assert sorted(name for share in shares for name in share) == sorted(e.name for e in ENTITIES)
+    assert not any({"tickets", "ticket_comments"} <= set(share) for share in shares)
+    for share in shares:
+        assert share == sorted(share, key=[e.name for e in ENTITIES].index)
+
+
+def test_progress_is_shown_file_by_file_in_step_order(source: Path) -> None:
+    result = run("migrate_mock_data", "--source", str(source))
+
+    assert result.ok, result
+    reading = [
+        line.removeprefix("reading ") for line in result.out.splitlines() if line.startswith("reading ")
+    ]
+    assert reading == [e.name for e in ENTITIES]
