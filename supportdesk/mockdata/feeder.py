@@ -65,6 +65,7 @@ FORMATS: dict[type, Callable[[Any], str]] = {
     datetime.datetime: datetime.datetime.isoformat,
     dict: _json,
     list: _json,
+    type(None): lambda v: "\\N",
 }
 
 
@@ -83,7 +84,8 @@ def copy_value(value: Any) -> str:
 
 
 def copy_line(values: tuple[Any, ...]) -> str:
-    return "\t".join([copy_value(v) for v in values]) + "\n"
+    get = FORMATS.get
+    return "\t".join([get(type(v), copy_value)(v) for v in values]) + "\n"
 
 
 @dataclass

@@ -94,9 +94,18 @@ def parse_datetime(value: str) -> datetime.datetime:
     return parsed
 
 
+# What ``json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)``
+# builds, without building a new encoder for every record.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def source_hash(record: Any, extra: str = "") -> str:
-    """A stable hash of one source record, to tell on the next run whether it changed."""
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """A stable hash of one source record, to tell on the next run whether it changed.
+
+    Stored in ``ImportedRecord.source_hash``: changing what it hashes makes every record of every
+    earlier import look changed.
+    """
+    text = _CANONICAL.encode(record)
     return hashlib.md5((text + extra).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -116,6 +125,18 @@ class RecordReader:
     def __init__(self, entity: Entity, source: Path) -> None:
         self.entity = entity
         self.source = source.resolve()
+        # Per field: the key to look up, whether "" counts as missing, and the longest plain string
+        # that needs no conversion (text and references; 0 when every value goes through _convert).
+        self._plan = [
+            (
+                f.column if f.key == "authorId" else f.key,
+                f,
+                f.kind not in (TEXT, URL) or f.required,
+                (f.max_length or 1 << 62) if f.kind in (TEXT, REF) else 0,
+            )
+            for f in entity.fields
+        ]
+        self._columns = [f.column for f in entity.fields]
 
     def _problem(self, rid: str | None, index: int, field: str | None, message: str) -> Problem:
         return Problem(self.entity.file, rid, field, message, index)
@@ -183,23 +204,27 @@ class RecordReader:
             problems.append(self._problem(rid, index, "tenantId", "missing required field"))
             return Row(rid, (), problems, [])
 
-        raw_values = dict(record)
+        raw_values = record
         extra_hash = ""
         if entity.name == "ticket_comments":
+            raw_values = dict(record)
             self._split_author(raw_values, rid, index, problems)
+        get = raw_values.get
         values: dict[str, Any] = {}
-        for f in entity.fields:
-            raw = raw_values.get(f.column if f.key == "authorId" else f.key)
-            if raw is None or (raw == "" and f.kind not in (TEXT, URL)) or (raw == "" and f.required):
+        for key, f, blank_is_missing, plain_up_to in self._plan:
+            raw = get(key)
+            if raw is None or (raw == "" and blank_is_missing):
                 if f.required:
                     problems.append(self._problem(rid, index, f.key, "missing required field"))
                 values[f.column] = f.default
-                continue
-            try:
-                values[f.column] = self._convert(f, raw)
-            except ValueError as exc:
-                problems.append(self._problem(rid, index, f.key, str(exc)))
-                values[f.column] = None
+            elif type(raw) is str and len(raw) <= plain_up_to:
+                values[f.column] = raw  # what _convert returns for it, without the checks it passes
+            else:
+                try:
+                    values[f.column] = self._convert(f, raw)
+                except ValueError as exc:
+                    problems.append(self._problem(rid, index, f.key, str(exc)))
+                    values[f.column] = None
 
         if "updated_at" in values and values["updated_at"] is None:
             values["updated_at"] = values["created_at"]
@@ -218,7 +243,7 @@ class RecordReader:
             new_id(),
             rid,
             tenant,
-            *(values[f.column] for f in entity.fields),
+            *[values[column] for column in self._columns],
             source_hash(record, extra_hash),
             not problems,
         )
