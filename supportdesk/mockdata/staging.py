@@ -28,6 +28,15 @@ def staging_columns(entity: Entity) -> list[str]:
     return ["_n", "new_id", "legacy_id", "tenant", *(f.column for f in entity.fields), "src_hash", "valid"]
 
 
+def analysed_columns(entity: Entity) -> list[str]:
+    columns = ["legacy_id", "tenant", "valid", *(f.column for f in entity.refs())]
+    columns += [c for unique in entity.unique_live for c in unique if c not in columns]
+    columns += [
+        f.column for f in entity.fields if f.column in ("is_deleted", "number", "name", "email", "sha256")
+    ]
+    return [f'"{c}"' for c in dict.fromkeys(columns)]
+
+
 def _create(cursor: Any, table: str, columns_sql: str) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
     cursor.execute(f"CREATE TEMP TABLE {table} ({columns_sql}) ON COMMIT DROP")
@@ -103,8 +112,9 @@ def stage_source(cursor: Any, source: Path, progress: Progress | None = None) ->
 
 def _file_staged(cursor: Any, entity: Entity, found: FileRead, staged: Staged) -> None:
     staged.read[entity.name] = found.count
-    # Temporary tables are never auto-analysed; the checks and the load join them at scale.
-    cursor.execute(f"ANALYZE {entity.staging}")
+    # Temporary tables are never auto-analysed; the checks and the load join them at scale. Only
+    # the columns they join, group or filter on: the long texts would cost most to sample.
+    cursor.execute(f"ANALYZE {entity.staging} ({', '.join(analysed_columns(entity))})")
     if found.members:
         with cursor.copy(f"COPY {MEMBERS} (group_id, tenant, user_id, new_id) FROM STDIN") as copy:
             for member in found.members:
