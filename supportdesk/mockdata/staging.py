@@ -204,22 +204,17 @@ def check(cursor: Any) -> None:
     for entity in ENTITIES:
         for f in entity.refs():
             target = BY_NAME[f.ref or ""]
+            # One join per reference finds both a missing target and one of another tenant.
             cursor.execute(
                 _problem_sql(
                     entity,
                     f"FROM {entity.staging} s LEFT JOIN {target.staging} t ON t.legacy_id = s.{f.column} "
-                    f"WHERE s.{f.column} IS NOT NULL AND t.legacy_id IS NULL",
+                    f"WHERE s.{f.column} IS NOT NULL AND (t.legacy_id IS NULL OR t.tenant <> s.tenant)",
                     f.key,
-                    f"'refers to ' || s.{f.column} || ', which is not in {target.file}'",
-                )
-            )
-            cursor.execute(
-                _problem_sql(
-                    entity,
-                    f"FROM {entity.staging} s JOIN {target.staging} t ON t.legacy_id = s.{f.column} "
-                    f"WHERE t.tenant <> s.tenant",
-                    f.key,
-                    f"'refers to ' || s.{f.column} || ', a record of another tenant (' || t.tenant || ')'",
+                    f"CASE WHEN t.legacy_id IS NULL "
+                    f"THEN 'refers to ' || s.{f.column} || ', which is not in {target.file}' "
+                    f"ELSE 'refers to ' || s.{f.column} || ', a record of another tenant (' "
+                    f"|| t.tenant || ')' END",
                 )
             )
         for columns in entity.unique_live:
@@ -312,6 +307,9 @@ def _check_specific(cursor: Any) -> None:
 
 def reject(cursor: Any) -> None:
     """Mark every record with a problem invalid, then everything that depends on one, transitively."""
+    cursor.execute(f"SELECT EXISTS (SELECT FROM {PROBLEMS})")
+    if not cursor.fetchone()[0]:
+        return  # a record is invalid only because of a problem: with none, there is nothing to do
     for entity in ENTITIES:
         cursor.execute(
             f"UPDATE {entity.staging} s SET valid = false FROM {PROBLEMS} p "
