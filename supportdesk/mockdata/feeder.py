@@ -11,10 +11,12 @@ Memory stays flat: a pipe holds one chunk at a time and its reader blocks until 
 reader at most a chunk is being built, one is in the pipe, and the loader writes one. Problems and
 group members are held per file, as before (bounded by what is wrong, and by groups).
 
-The readers never touch the database (they inherit the connection's socket but do not use it,
-and leave with ``os._exit`` like every ``multiprocessing`` child). If the loader dies, a reader's
-next send fails on the closed pipe and it exits; if a reader dies, the loader's next receive
-fails and the run stops with an error before anything is written to the desk's tables.
+The readers never touch the database: they close their inherited copies of its sockets (the
+file descriptors only, without a word to the server, so the loader's session is unaffected) and
+leave with ``os._exit`` like every ``multiprocessing`` child. If the loader is killed, its socket
+is then really closed and PostgreSQL rolls its transaction back at once; a reader's next send
+fails on the closed pipe and it exits. If a reader dies, the loader's next receive fails and the
+run stops with an error before anything is written to the desk's tables.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from django.db import connections
 
 from supportdesk.mockdata.reader import Problem, RecordReader, SourceUnreadable
 from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, STEPS
@@ -102,12 +106,19 @@ class ReaderFailed(RuntimeError):
     """The reader process crashed or vanished: the staging is incomplete, nothing may be written."""
 
 
-def _read(source: Path, names: list[str], out: Connection, loader_ends: list[Connection]) -> None:
+def _read(
+    source: Path, names: list[str], out: Connection, loader_ends: list[Connection], sockets: list[int]
+) -> None:
     """A child: the files of ``names``, in that order. Chunks start with the entity's index byte."""
     # The fork copied the loader's ends of the pipes: without closing them here, a pipe would stay
     # open when the loader dies, and a full pipe would block this process forever.
     for end in loader_ends:
         end.close()
+    # It copied the database sockets too. Closing our copies (without a word to the server) makes
+    # a killed loader's socket close at once, so PostgreSQL rolls its transaction back at once.
+    for fd in sockets:
+        with contextlib.suppress(OSError):
+            os.close(fd)
     try:
         for name in names:
             tag = bytes([ORDER[name]])
@@ -180,12 +191,17 @@ class Feed:
         self._processes: dict[Connection, Any] = {}
         self._done: set[Connection] = set()
         shares = plan(source, readers)
+        sockets = [
+            conn.connection.fileno()
+            for conn in connections.all(initialized_only=True)
+            if conn.connection is not None and not conn.connection.closed
+        ]
         pipes = [context.Pipe(duplex=False) for _ in shares]
         loader_ends = [inbound for inbound, _ in pipes]
         for share, (inbound, outbound) in zip(shares, pipes, strict=True):
             process = context.Process(
                 target=_read,
-                args=(source, share, outbound, loader_ends),
+                args=(source, share, outbound, loader_ends, sockets),
                 name=f"migrate-reader-{len(self._processes)}",
                 daemon=True,
             )
