@@ -25,7 +25,30 @@ class AgentChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class TicketFieldsForm(forms.Form):
+PICKERS = ("assignee", "group", "category", "subcategory", "tags")
+
+
+class TicketPickersForm(forms.Form):
+    """The pickers a new ticket and a ticket's side panel share, offering the tenant's rows only."""
+
+    assignee = AgentChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="None")
+    subcategory = forms.ModelChoiceField(
+        queryset=Subcategory.objects.none(), required=False, empty_label="None"
+    )
+    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), required=False)
+
+    def scope_pickers(self, tenant: Tenant | uuid.UUID) -> None:
+        """Offer the tenant's agents, groups, categories and tags (each form narrows subcategories)."""
+        fields: Any = self.fields
+        fields["assignee"].queryset = _agents(tenant)
+        fields["group"].queryset = Group.objects.for_tenant(tenant)
+        fields["category"].queryset = Category.objects.for_tenant(tenant)
+        fields["tags"].queryset = Tag.objects.for_tenant(tenant)
+
+
+class TicketFieldsForm(TicketPickersForm):
     """The side panel of a ticket: everything an agent changes while working it.
 
     ``if_match`` carries the version the page showed, so a change made meanwhile by someone else
@@ -34,25 +57,17 @@ class TicketFieldsForm(forms.Form):
 
     status = forms.ChoiceField(choices=Status.choices)
     priority = forms.ChoiceField(choices=Priority.choices)
-    assignee = AgentChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="None")
-    subcategory = forms.ModelChoiceField(
-        queryset=Subcategory.objects.none(), required=False, empty_label="None"
-    )
-    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), required=False)
     if_match = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    field_order = ("status", "priority", *PICKERS, "if_match")
 
     def __init__(
         self, *args: Any, tenant: Tenant | uuid.UUID, category: Category | None = None, **kwargs: Any
     ) -> None:
         kwargs.setdefault("auto_id", "p-%s")
         super().__init__(*args, **kwargs)
+        self.scope_pickers(tenant)
         fields: Any = self.fields
-        fields["assignee"].queryset = _agents(tenant)
-        fields["group"].queryset = Group.objects.for_tenant(tenant)
-        fields["category"].queryset = Category.objects.for_tenant(tenant)
-        fields["tags"].queryset = Tag.objects.for_tenant(tenant)
         # Only the chosen category's subcategories are offered (category -> subcategory narrowing);
         # a posted one of another category is dropped in clean(), not refused.
         subcategories = Subcategory.objects.for_tenant(tenant)
@@ -73,7 +88,7 @@ class TicketFieldsForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "if_match"}
 
 
-class TicketCreateForm(forms.Form):
+class TicketCreateForm(TicketPickersForm):
     """A new ticket. The requester is picked by searching contacts (search-as-you-type)."""
 
     requester = forms.ModelChoiceField(
@@ -85,22 +100,14 @@ class TicketCreateForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea, required=False)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.MEDIUM)
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.WEB)
-    assignee = AgentChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="None")
-    subcategory = forms.ModelChoiceField(
-        queryset=Subcategory.objects.none(), required=False, empty_label="None"
-    )
-    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), required=False)
+
+    field_order = ("requester", "subject", "description", "priority", "channel", *PICKERS)
 
     def __init__(self, *args: Any, tenant: Tenant | uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["requester"].queryset = Contact.objects.for_tenant(tenant)
-        fields["assignee"].queryset = _agents(tenant)
-        fields["group"].queryset = Group.objects.for_tenant(tenant)
-        fields["category"].queryset = Category.objects.for_tenant(tenant)
-        fields["tags"].queryset = Tag.objects.for_tenant(tenant)
+        self.scope_pickers(tenant)
         category = self.data.get("category") if self.is_bound else None
         fields["subcategory"].queryset = (
             Subcategory.objects.for_tenant(tenant).filter(category_id=category)
