@@ -11,7 +11,7 @@ from accounts.permissions import MATRIX
 from accounts.selectors import user_list
 from audit.selectors import audit_log_list
 from supportdesk.errors import ServiceError
-from supportdesk.views import TenantScopedMixin, query_string, service_error_lines
+from supportdesk.views import TenantScopedMixin, page_number, query_string, service_error_lines
 
 PAGE_SIZE = 50
 ENTITY_TYPES = sorted({"tenant", *MATRIX})
@@ -40,10 +40,7 @@ class AuditLogView(TenantScopedMixin, TemplateView):
             filters["created_after"] = since.isoformat()
         if until:  # "to" includes that whole day
             filters["created_before"] = (until + datetime.timedelta(days=1)).isoformat()
-        try:
-            page = max(1, int(params.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = page_number(params)
         errors: list[str] = []
         try:
             qs = audit_log_list(tenant=self.tenant_id, user=self.user, filters=filters).select_related(

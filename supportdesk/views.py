@@ -75,6 +75,14 @@ def service_error_lines(exc: ServiceError) -> list[str]:
     return lines
 
 
+def page_number(params: QueryDict) -> int:
+    """``?page=`` of a paged HTML list: 1 when absent, not a number, or below 1."""
+    try:
+        return max(1, int(params.get("page", "1")))
+    except ValueError:
+        return 1
+
+
 def query_string(params: QueryDict, **overrides: str | None) -> str:
     """The current query string with some parameters replaced (``None`` drops one); keeps order."""
     query = params.copy()

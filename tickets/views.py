@@ -29,7 +29,7 @@ from companies.models import Contact
 from companies.selectors import contact_list
 from supportdesk.errors import NotFound, ServiceError, StaleVersion
 from supportdesk.selectors import in_written_join_order
-from supportdesk.views import TenantScopedMixin, query_string, service_error_lines
+from supportdesk.views import TenantScopedMixin, page_number, query_string, service_error_lines
 from tickets import reports
 from tickets.charts import daily_chart
 from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES, Priority, Status
@@ -94,10 +94,7 @@ class TicketListView(TenantScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
         view, filters = self.filters()
-        try:
-            page = max(1, int(params.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = page_number(params)
         errors: list[str] = []
         try:
             qs = ticket_list(tenant=self.tenant_id, user=self.user, filters=filters)

@@ -474,3 +474,10 @@ def test_dashboard_counts_chart_and_oldest(
     assert "<svg" in page and "<polyline" in page
     assert f'<a href="/tickets?priority=urgent">Urgent</a></th><td class="num">{rows}</td>' in page
     assert f"Created ({rows + 1})" in page and "Resolved (1)" in page
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "-3", ""])
+def test_inbox_with_a_nonsense_page_shows_the_first_page(client_for, agent, tenant, raw) -> None:  # type: ignore[no-untyped-def]
+    ticket = TicketFactory(tenant=tenant, status="open")
+    page = ok(client_for(agent).get(f"/tickets?page={raw}"))
+    assert f"/tickets/{ticket.number}" in page
