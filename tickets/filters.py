@@ -218,32 +218,30 @@ class TicketFilterSet(TenantFilterSet):
         )
         number = NUMBER_QUERY.match(value)
         by_number = Q(number=int(number.group(1))) if number else Q(pk__in=[])
-        # A UNION of two index scans (ticket text, comment text): an OR across the two tables
-        # would make PostgreSQL scan every ticket of the tenant.
-        in_tickets = (
-            Ticket.objects.for_tenant(self.tenant)
-            .alias(document=TICKET_SEARCH_VECTOR)
-            .filter(document=query)
-            .order_by()
-            .values("pk")
+        # The tenant's tickets whose own text matches, whatever the other filters.
+        in_tenant = (
+            Ticket.objects.for_tenant(self.tenant).alias(document=TICKET_SEARCH_VECTOR).filter(document=query)
         )
-        text_only = qs.alias(document=TICKET_SEARCH_VECTOR).filter(Q(document=query) | by_number)
+        in_tickets = in_tenant.order_by().values("pk")
+        searchable = qs.alias(document=TICKET_SEARCH_VECTOR)
+        text_only = searchable.filter(Q(document=query) | by_number)
         if self.counting == "text":
             return text_only
+        # A UNION of two index scans (ticket text, comment text): an OR across the two tables
+        # would make PostgreSQL scan every ticket of the tenant.
         matched = qs.filter(Q(pk__in=in_tickets.union(in_comments.order_by())) | by_number)
         if self.counting or self.data.get("ordering"):
             return matched
         newest_first = (F("created_at").desc(), F("id").desc())
-        in_tenant = Ticket.objects.for_tenant(self.tenant).alias(document=TICKET_SEARCH_VECTOR)
         words = hashlib.sha256(value.encode()).hexdigest()[:32]
-        # The tenant's tickets whose text matches, whatever the other filters: what the UNION
-        # costs. Counted from the GIN index up to the threshold only, so cheap either way.
+        # The tenant's text matches are what the UNION costs; counted from the GIN index up to the
+        # threshold only, so cheap either way.
         broad = (
             cached(
                 self.tenant_id,
                 TICKETS,
                 f"fts_text_matches:{words}",
-                lambda: in_tenant.filter(document=query).order_by()[: BROAD_MATCHES + 1].count(),
+                lambda: in_tenant.order_by()[: BROAD_MATCHES + 1].count(),
             )
             > BROAD_MATCHES
         )
@@ -259,11 +257,9 @@ class TicketFilterSet(TenantFilterSet):
                     F("rank").desc(), *newest_first
                 )
             return matched.order_by(*newest_first)
-        estimate = self.estimate(qs, text_only, in_tenant.filter(document=query))
+        estimate = self.estimate(qs, text_only, in_tenant)
         if estimate.walk_is_cheaper(self.rows_wanted):
-            walked = qs.alias(document=TICKET_SEARCH_VECTOR).filter(
-                Q(document=query) | Q(pk__in=in_comments) | by_number
-            )
+            walked = searchable.filter(Q(document=query) | Q(pk__in=in_comments) | by_number)
             return walked.order_by(*newest_first)
         return matched.order_by(*newest_first)
 
