@@ -115,3 +115,8 @@ def test_deep_offset_pages_read_ids_first_and_keep_the_order(tenant, agent, clie
     assert len(tagged["tags"]) == 1
     by_priority = check(client.get("/api/tickets?limit=3&page=2&ordering=number"), 200)
     assert [row["number"] for row in by_priority["data"]] == sorted(t.number for t in tickets)[3:6]
+    # The page's rows are read by the ids an inner query picked, not OFFSET over full rows.
+    with CaptureQueriesContext(connection) as ctx:
+        check(client.get("/api/tickets?limit=3&page=2"), 200)
+    (page_query,) = [q["sql"] for q in ctx.captured_queries if "OFFSET 3" in q["sql"]]
+    assert page_query.index("OFFSET 3") > page_query.index("IN (SELECT")
