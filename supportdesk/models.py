@@ -98,8 +98,10 @@ class ImportedRecord(models.Model):
     """Bookkeeping of ``migrate_mock_data``: one row per record it loaded.
 
     ``source_hash`` is the hash of the source record at its last import (an unchanged record is
-    skipped); ``row_hash`` is the checksum of the database row right after that import, so a later
-    run can tell whether the desk has edited the row since (a conflict: the desk's version stays).
+    skipped); ``row_hash`` is the checksum of the database row right after that import (computed
+    from the transformed source record the row was written from, which ``verify_migration`` proves
+    equal), so a later run can tell whether the desk has edited the row since (a conflict: the
+    desk's version stays).
     """
 
     entity = models.CharField(max_length=64)

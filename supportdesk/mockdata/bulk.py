@@ -11,8 +11,9 @@ inserts, and recreates both from the definitions PostgreSQL itself printed for t
 Everything happens inside the run's transaction: DDL is transactional in PostgreSQL, so a failure
 or a SIGKILL at any point rolls the dropped objects back with the rows. Recreating a foreign key or
 a unique index checks every row, so nothing the import writes escapes the constraints. Primary
-keys and UNIQUE constraints stay in place (other tables' foreign keys and ``ON CONFLICT`` need
-them), as do CHECK constraints and triggers.
+keys and UNIQUE constraints stay in place (other tables' foreign keys need them), as do CHECK
+constraints and triggers; the loader's bookkeeping table, which nothing points at, also gives up
+its unique key for the load (``suspend(…, uniques=True)``).
 
 The price: ``DROP INDEX`` and ``DROP CONSTRAINT`` take an ACCESS EXCLUSIVE lock on the table (and
 a foreign key's removal locks the table it points at) until the commit, so the desk cannot use
@@ -36,6 +37,7 @@ class Suspended:
     table: str
     indexes: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE INDEX …)
     foreign_keys: list[tuple[str, str]] = field(default_factory=list)  # (name, FOREIGN KEY …)
+    uniques: list[tuple[str, str]] = field(default_factory=list)  # (name, UNIQUE …)
 
 
 def is_empty(cursor: Any, table: str) -> bool:
@@ -43,8 +45,11 @@ def is_empty(cursor: Any, table: str) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def definitions(cursor: Any, table: str) -> Suspended:
-    """The foreign keys of ``table`` and its indexes that back no PRIMARY KEY/UNIQUE/EXCLUDE."""
+def definitions(cursor: Any, table: str, uniques: bool = False) -> Suspended:
+    """The foreign keys of ``table`` and its indexes that back no PRIMARY KEY/UNIQUE/EXCLUDE.
+
+    With ``uniques``, also its UNIQUE constraints that no foreign key points at.
+    """
     cursor.execute(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
@@ -59,18 +64,34 @@ def definitions(cursor: Any, table: str) -> Suspended:
         [table],
     )
     foreign_keys = [(name, sql) for name, sql in cursor.fetchall()]
-    return Suspended(table, indexes, foreign_keys)
+    unique: list[tuple[str, str]] = []
+    if uniques:
+        cursor.execute(
+            "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+            "WHERE k.conrelid = %s::regclass AND k.contype = 'u' AND NOT EXISTS ("
+            "SELECT FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = k.conindid) ORDER BY 1",
+            [table],
+        )
+        unique = [(name, sql) for name, sql in cursor.fetchall()]
+    return Suspended(table, indexes, foreign_keys, unique)
 
 
-def suspend(cursor: Any, table: str) -> Suspended:
-    """Drop the foreign keys and non-constraint indexes of ``table``; return how to recreate them."""
-    suspended = definitions(cursor, table)
+def suspend(cursor: Any, table: str, uniques: bool = False) -> Suspended:
+    """Drop the foreign keys and non-constraint indexes of ``table``; return how to recreate them.
+
+    With ``uniques`` its unreferenced UNIQUE constraints go too, for a table whose rows are known
+    to be unique and that nothing inserts into with ``ON CONFLICT`` meanwhile; recreating them
+    checks every row.
+    """
+    suspended = definitions(cursor, table, uniques)
     # ALTER TABLE refuses a table with deferred foreign-key checks still queued in this transaction
     # (rows inserted by earlier steps): run those checks now. Later statements check theirs at the
     # end of each statement instead of at the commit; the outcome is the same.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    if suspended.foreign_keys:
-        drops = ", ".join(f'DROP CONSTRAINT "{name}"' for name, _ in suspended.foreign_keys)
+    if suspended.foreign_keys or suspended.uniques:
+        drops = ", ".join(
+            f'DROP CONSTRAINT "{name}"' for name, _ in [*suspended.foreign_keys, *suspended.uniques]
+        )
         cursor.execute(f'ALTER TABLE "{table}" {drops}')
     for name, _ in suspended.indexes:
         cursor.execute(f'DROP INDEX "{name}"')
@@ -81,8 +102,10 @@ def restore(cursor: Any, suspended: Suspended) -> None:
     """Recreate what ``suspend`` dropped (checking every row), then give the planner statistics."""
     for _, sql in suspended.indexes:
         cursor.execute(sql)
-    if suspended.foreign_keys:
-        adds = ", ".join(f'ADD CONSTRAINT "{name}" {sql}' for name, sql in suspended.foreign_keys)
+    if suspended.foreign_keys or suspended.uniques:
+        adds = ", ".join(
+            f'ADD CONSTRAINT "{name}" {sql}' for name, sql in [*suspended.uniques, *suspended.foreign_keys]
+        )
         cursor.execute(f'ALTER TABLE "{suspended.table}" {adds}')
     # The next steps join this table; ANALYZE sees this transaction's own rows.
     cursor.execute(f'ANALYZE "{suspended.table}" (id, tenant_id, legacy_id)')

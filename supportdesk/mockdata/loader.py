@@ -32,6 +32,8 @@ ACTOR_LABEL = "migrate_mock_data"
 # Serialises runs: two imports at once would both see a record as new.
 LOCK_KEY = 0x5D_4D0C_DA7A
 IMPORTED = "supportdesk_importedrecord"
+# Keeps each tenant's ticket counter at or above its numbers (tickets/migrations/0002_integrity.py).
+NUMBERING_TRIGGER = "tickets_ticket_number"
 
 
 @dataclass
@@ -138,7 +140,7 @@ class Migration:
             created = sum(self.result.steps[name].created for name in self.only)
             suspended = self._suspend(cursor, IMPORTED, created)
             for name in self.only:
-                self._remember(cursor, BY_NAME[name])
+                self._remember(cursor, BY_NAME[name], bulk_load=suspended is not None)
             if suspended is not None:
                 bulk.restore(cursor, suspended)
             self._audit(cursor)
@@ -164,11 +166,15 @@ class Migration:
 
     # --- one step ---------------------------------------------------------------------------------
     def _suspend(self, cursor: Any, table: str, rows: int) -> bulk.Suspended | None:
-        """An initial load of many rows goes into ``table`` without its foreign keys and indexes."""
+        """An initial load of many rows goes into ``table`` without its foreign keys and indexes.
+
+        The bookkeeping table also loses its unique key until its rows are in: nothing points at
+        it, and rows of one run are unique (a legacy id appears once in the whole source).
+        """
         if table not in self.empty or rows < max(self.bulk_min_rows, 1):
             return None
         self.suspended.append(table)
-        return bulk.suspend(cursor, table)
+        return bulk.suspend(cursor, table, uniques=table == IMPORTED)
 
     def _step(self, cursor: Any, entity: Entity) -> None:
         cls = f"mig_cls_{entity.name}"
@@ -179,7 +185,7 @@ class Migration:
             self._hash_passwords(cursor, cls)
         if entity.name == "attachments" and not self.dry_run:
             self._store_files(cursor, cls)
-        self._insert(cursor, entity, cls)
+        self._insert(cursor, entity, cls, bulk_load=suspended is not None)
         self._update(cursor, entity, cls)
         if entity.name == "groups":
             self._memberships(cursor, cls)
@@ -228,6 +234,9 @@ class Migration:
             f"WHERE s.valid"
         )
         cursor.execute(f"CREATE INDEX ON {cls} (legacy_id)")
+        # Temporary tables are never auto-analysed: without statistics the planner takes a table of
+        # 270k comments for a few hundred rows and resolves their references by index lookups.
+        cursor.execute(f"ANALYZE {cls}")
         if entity.name == "audit_logs":
             cursor.execute(f"UPDATE {cls} SET action = 'conflict' WHERE action = 'pending'")
             return
@@ -297,7 +306,7 @@ class Migration:
             if saved != name:
                 raise RuntimeError(f"storage saved {name} as {saved}")
 
-    def _insert(self, cursor: Any, entity: Entity, cls: str) -> None:
+    def _insert(self, cursor: Any, entity: Entity, cls: str, bulk_load: bool) -> None:
         columns, values, joins = (
             ["id", "tenant_id", "legacy_id"],
             ["s.new_id", "c.tenant_id", "s.legacy_id"],
@@ -317,14 +326,30 @@ class Migration:
         for column, literal in entity.constants.items():
             columns.append(column)
             values.append(literal)
-        # Tickets highest number first: the numbering trigger then moves each tenant's counter once.
-        order = "ORDER BY c.tenant_id, s.number DESC" if entity.name == "tickets" else ""
+        # A table that was empty when the run started cannot hold a row with a staged legacy id (they
+        # are unique across the source): no conflict to look for. Its unique index still checks.
+        on_conflict = "" if bulk_load else "ON CONFLICT (tenant_id, legacy_id) DO NOTHING"
+        order = ""
+        if entity.name == "tickets" and bulk_load:
+            # Every imported ticket brings its number (a required field): rather than the numbering
+            # trigger's counter update per row, each tenant's counter moves once, after the insert.
+            cursor.execute(f"ALTER TABLE {entity.table} DISABLE TRIGGER {NUMBERING_TRIGGER}")
+        elif entity.name == "tickets":
+            # Highest number first: the numbering trigger then moves each tenant's counter once.
+            order = "ORDER BY c.tenant_id, s.number DESC"
         cursor.execute(
             f"INSERT INTO {entity.table} ({', '.join(columns)}) "
             f"SELECT {', '.join(values)} FROM {entity.staging} s "
             f"JOIN {cls} c ON c.legacy_id = s.legacy_id AND c.action = 'create' {' '.join(joins)} {order} "
-            f"ON CONFLICT (tenant_id, legacy_id) DO NOTHING"
+            f"{on_conflict}"
         )
+        if entity.name == "tickets" and bulk_load:
+            cursor.execute(f"ALTER TABLE {entity.table} ENABLE TRIGGER {NUMBERING_TRIGGER}")
+            cursor.execute(
+                "UPDATE accounts_tenant t SET last_ticket_number = m.number "
+                "FROM (SELECT tenant_id, max(number) AS number FROM tickets_ticket GROUP BY tenant_id) m "
+                "WHERE t.id = m.tenant_id AND t.last_ticket_number < m.number"
+            )
 
     def _update(self, cursor: Any, entity: Entity, cls: str) -> None:
         sets, joins = [], []
@@ -370,18 +395,27 @@ class Migration:
         )
 
     # --- bookkeeping and audit --------------------------------------------------------------------
-    def _remember(self, cursor: Any, entity: Entity) -> None:
-        """Store, per loaded row, the source hash and the row's checksum as it is now."""
-        checksum, joins = sql.db_checksum(entity)
+    def _remember(self, cursor: Any, entity: Entity, bulk_load: bool) -> None:
+        """Store, per loaded row, the source hash and the checksum the row now has.
+
+        That checksum is computed over the staged record, not read back from the row: a loaded row
+        equals its transformed source record (``verify_migration`` proves it with this very pair
+        of expressions), and reading 1M rows back through a join per reference cost as much as
+        loading them.
+        """
         cls = f"mig_cls_{entity.name}"
+        on_conflict = (
+            ""  # an empty table, without its unique key for now (see _suspend)
+            if bulk_load
+            else "ON CONFLICT (entity, tenant_id, legacy_id) DO UPDATE SET source_hash = "
+            "EXCLUDED.source_hash, row_hash = EXCLUDED.row_hash, imported_at = EXCLUDED.imported_at"
+        )
         cursor.execute(
             f"INSERT INTO supportdesk_importedrecord "
             f"(entity, tenant_id, legacy_id, source_hash, row_hash, imported_at) "
-            f"SELECT '{entity.name}', c.tenant_id, c.legacy_id, c.src_hash, {checksum}, now() "
-            f"FROM {cls} c JOIN {entity.table} d ON d.id = c.target_id {joins} "
-            f"WHERE c.action IN ('create', 'update') "
-            f"ON CONFLICT (entity, tenant_id, legacy_id) DO UPDATE SET source_hash = EXCLUDED.source_hash, "
-            f"row_hash = EXCLUDED.row_hash, imported_at = EXCLUDED.imported_at"
+            f"SELECT '{entity.name}', c.tenant_id, c.legacy_id, c.src_hash, {sql.source_checksum(entity)}, "
+            f"now() FROM {cls} c JOIN {entity.staging} s ON s.legacy_id = c.legacy_id "
+            f"WHERE c.action IN ('create', 'update') {on_conflict}"
         )
 
     def _audit(self, cursor: Any) -> None:
