@@ -234,9 +234,9 @@ class Migration:
             f"WHERE s.valid"
         )
         cursor.execute(f"CREATE INDEX ON {cls} (legacy_id)")
-        # Temporary tables are never auto-analysed: without statistics the planner takes a table of
-        # 270k comments for a few hundred rows and resolves their references by index lookups.
-        cursor.execute(f"ANALYZE {cls}")
+        # Without statistics the planner takes a table of 270k comments for a few hundred rows and
+        # resolves their references by an index lookup each.
+        staging.analyze_temporary(cursor, cls)
         if entity.name == "audit_logs":
             cursor.execute(f"UPDATE {cls} SET action = 'conflict' WHERE action = 'pending'")
             return

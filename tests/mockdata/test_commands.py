@@ -205,6 +205,18 @@ def test_bad_input_stops_the_run_and_changes_nothing(source: Path, tmp_path: Pat
     assert any(p["file"] == file and p["record"] == rid and message in p["problem"] for p in written), written
 
 
+def test_an_id_used_in_two_files_is_reported_in_both_naming_both(source: Path) -> None:
+    rid = source_records(source, "users")[0]["id"]
+    edit(source, "tags", lambda rs: rs.__setitem__(0, {**rs[0], "id": rid}))
+
+    result = run("migrate_mock_data", "--source", str(source))
+
+    assert not result.ok
+    lines = [line for line in result.err.splitlines() if "duplicate id" in line]
+    assert sorted(line.split()[1] for line in lines) == ["tags.json", "users.json"], lines
+    assert all(f"{rid} id: duplicate id (2 records with this id in: users, tags)" in line for line in lines)
+
+
 def test_every_problem_is_reported_not_just_the_first(source: Path) -> None:
     _set("tickets", "priority", "whenever", 0)(source)
     _set("tickets", "status", "lost", 1)(source)
