@@ -19,7 +19,7 @@ from typing import Any
 
 import ijson
 
-from supportdesk.ids import new_id
+from supportdesk.ids import new_id_text
 from supportdesk.mockdata.spec import (
     BOOL,
     DATETIME,
@@ -240,7 +240,7 @@ class RecordReader:
 
         row = (
             index,
-            new_id(),
+            new_id_text(),
             rid,
             tenant,
             *[values[column] for column in self._columns],
