@@ -159,6 +159,8 @@ class RecordReader:
                 raise ValueError(f"malformed email {raw!r}")
             return email
         if f.kind == ENUM:
+            if raw in f.choices:  # already in its normal form, as exports mostly are
+                return raw
             value = normalise_enum(raw) if isinstance(raw, str) else raw
             if value not in f.choices:
                 raise ValueError(f"unknown value {raw!r} (expected one of: {', '.join(f.choices)})")
@@ -256,7 +258,8 @@ class RecordReader:
             field = "authorType" if kind is None else "authorId"
             problems.append(self._problem(rid, index, field, "missing required field"))
             return
-        kind = normalise_enum(kind) if isinstance(kind, str) else kind
+        if kind not in AUTHOR_TYPES:
+            kind = normalise_enum(kind) if isinstance(kind, str) else kind
         if kind not in AUTHOR_TYPES:
             problems.append(
                 self._problem(
