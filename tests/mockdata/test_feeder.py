@@ -125,7 +125,20 @@ def test_a_vanished_reader_is_an_error_not_a_short_source(
     feed.close()
 
 
-def test_the_files_are_shared_by_size_and_read_in_step_order(source: Path) -> None:
+def test_record_counts_are_estimated_from_the_first_megabyte(source: Path, tmp_path: Path) -> None:
+    # A small file is counted exactly.
+    tickets = json.loads((source / "tickets.json").read_text())
+    assert feeder.estimated_records(source / "tickets.json") == len(tickets)
+    # A large one is estimated from its head, close enough to share the work.
+    big = tmp_path / "ticket_tags.json"
+    big.write_text(
+        json.dumps([{"id": f"tt_{i:06}", "tenantId": "t1", "ticketId": f"tkt_{i:06}"} for i in range(60_000)])
+    )
+    assert big.stat().st_size > 2 * feeder.SAMPLE_BYTES
+    assert abs(feeder.estimated_records(big) - 60_000) < 600
+
+
+def test_the_files_are_shared_by_cost_and_read_in_step_order(source: Path) -> None:
     shares = feeder.plan(source, 2)
 
     assert sorted(name for share in shares for name in share) == sorted(e.name for e in ENTITIES)
