@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django_redis.cache import RedisCache
+from redis import Redis
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
+
+logger = logging.getLogger(__name__)
 
 # Used when no "throttle" cache is configured: counters per process, and never a database cache
 # (which would add queries to every API request).
@@ -22,14 +28,26 @@ def throttle_cache() -> BaseCache:
     return caches["throttle"] if "throttle" in settings.CACHES else _PROCESS_COUNTERS
 
 
+def _redis(cache: BaseCache) -> Redis | None:
+    """The Redis client behind ``cache`` when it is django-redis's, else None."""
+    if isinstance(cache, RedisCache):
+        client: Redis = cache.client.get_client(write=True)
+        return client
+    return None
+
+
 class ApiRateThrottle(SimpleRateThrottle):
     """One bucket per API token (or signed-in user, or client ip); rates in ``API_THROTTLE_RATES``.
 
     A sliding-window counter: two integers per bucket (this window's requests and the last
     window's), the last one weighted by how much of it still overlaps the sliding window. DRF's
     own throttle keeps every request's timestamp of the window in one cache entry and rewrites it
-    on each request: 3,000 floats pickled per request for a busy token. Concurrent requests may
-    overshoot the limit by the few that race (the check and the increment are two commands).
+    on each request: 3,000 floats pickled per request for a busy token.
+
+    On Redis a request costs one round trip: the window's counter is incremented and the last
+    window's read in one pipeline, and a refused request takes its increment back. Increments are
+    atomic, so concurrent requests cannot overshoot the limit. Other caches (process memory) read
+    both counters, then count the request.
     """
 
     wait_seconds: float = 0.0
@@ -49,18 +67,49 @@ class ApiRateThrottle(SimpleRateThrottle):
             return True
         self.cache = throttle_cache()
         now = self.timer()
-        current, previous = self.counts(now)
         elapsed = now % self.duration
-        if current + previous * (1 - elapsed / self.duration) + 1 > self.num_requests:
-            self.wait_seconds = self._wait(current, previous, elapsed)
+        redis = _redis(self.cache)
+        if redis is not None:
+            return self._allow_on_redis(redis, now, elapsed)
+        current, previous = self.counts(now)
+        if self._over(current, previous, elapsed):
             return False
         key = self._window_key(now)
         try:
             self.cache.incr(key)
         except ValueError:  # the window's first request
-            if not self.cache.add(key, 1, timeout=2 * self.duration + 1):
+            if not self.cache.add(key, 1, timeout=self._ttl):
                 self.cache.incr(key)
         return True
+
+    def _allow_on_redis(self, redis: Redis, now: float, elapsed: float) -> bool:
+        make_key = self.cache.client.make_key  # type: ignore[attr-defined]
+        key, last = make_key(self._window_key(now)), make_key(self._window_key(now - self.duration))
+        try:
+            pipe = redis.pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, self._ttl)
+            pipe.get(last)
+            counted, _, previous = pipe.execute()
+            if self._over(int(counted) - 1, int(previous or 0), elapsed):
+                redis.decr(key)  # a refused request is not counted
+                return False
+        except RedisError as exc:
+            # Like every cache use here, an outage lets requests through rather than failing them.
+            logger.warning("API rate limit not checked, the cache is unavailable: %s", exc)
+        return True
+
+    def _over(self, current: int, previous: int, elapsed: float) -> bool:
+        """Whether one more request would pass the limit; if so, how long to wait is kept."""
+        if current + previous * (1 - elapsed / self.duration) + 1 > self.num_requests:
+            self.wait_seconds = self._wait(current, previous, elapsed)
+            return True
+        return False
+
+    @property
+    def _ttl(self) -> int:
+        # A window's counter is read until the window after it ends.
+        return int(2 * self.duration + 1)
 
     def counts(self, now: float) -> tuple[int, int]:
         """Requests counted in the window holding ``now`` and in the window before it."""

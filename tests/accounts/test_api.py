@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import call_command
@@ -212,7 +216,22 @@ def test_throttle_counters_use_the_throttle_cache_when_configured(agent, client_
     assert caches["throttle"].get(f"throttle_user_{agent.pk}:{window}") == 2
 
 
-def test_the_throttle_slides_counting_part_of_the_last_window(agent, settings) -> None:
+@pytest.fixture(params=["memory", "redis"])
+def throttle_cache(request, settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The rate-limit counters in process memory, and in Redis as in production."""
+    if request.param == "redis":
+        settings.CACHES = {
+            **settings.CACHES,
+            "throttle": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": request.getfixturevalue("redis_url"),
+                "KEY_PREFIX": f"throttle-{uuid.uuid4().hex}",
+            },
+        }
+    yield request.param
+
+
+def test_the_throttle_slides_counting_part_of_the_last_window(agent, settings, throttle_cache) -> None:
     from rest_framework.test import APIRequestFactory, force_authenticate
 
     from supportdesk.api.throttling import ApiRateThrottle
@@ -240,6 +259,35 @@ def test_the_throttle_slides_counting_part_of_the_last_window(agent, settings) -
         assert view(request).status_code == 200
     finally:
         del TicketViewSet.throttle_classes
+
+
+def test_on_redis_racing_requests_never_pass_the_limit(agent, settings, redis_url) -> None:
+    from django.core.cache import caches
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from supportdesk.api.throttling import ApiRateThrottle
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "race"},
+    }
+    caches["throttle"].clear()
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "user": "10/hour"}
+    request = Request(APIRequestFactory().get("/api/tickets"))
+    request.user, request.auth = agent, None
+    start = threading.Barrier(24)
+
+    def attempt() -> bool:
+        start.wait()
+        return ApiRateThrottle().allow_request(request, None)
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        allowed = list(pool.map(lambda _: attempt(), range(24)))
+
+    assert allowed.count(True) == 10
+    # Refused requests are not counted: the hour still holds exactly the 10 that passed.
+    assert sum(int(v) for v in caches["throttle"].get_many(caches["throttle"].keys("*")).values()) == 10
 
 
 @pytest.mark.django_db
