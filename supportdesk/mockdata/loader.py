@@ -8,6 +8,8 @@ under content-addressed names, so a file left by a killed run is simply found ag
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -269,6 +271,11 @@ class Migration:
             self.hashing = self.executor.submit(self._hash, pending)
 
     def _hash(self, pending: list[tuple[str, str, str | None]]) -> list[tuple[str, str]]:
+        # Lowest CPU priority (this thread, and the hasher's own threads, which inherit it): the
+        # hashes are needed only at the end, while PostgreSQL's steps are the run's critical path.
+        # Argon2 spreads over every core; unniced it took CPU from the database's loading.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         hashed = []
         for rid, plain, current in pending:
             if self.stop_hashing.is_set():  # the run failed: nothing will be stored

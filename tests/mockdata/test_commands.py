@@ -396,3 +396,25 @@ def test_load_demo_data_never_fills_a_configured_database(settings) -> None:  # 
     result = run("load_demo_data")
     assert result.ok and "skipped" in result.out
     assert not Tenant.objects.exists()
+
+
+def test_passwords_are_hashed_at_the_lowest_cpu_priority(source: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import threading
+
+    from supportdesk.mockdata import loader
+
+    priorities = []
+    original = loader.make_password
+
+    def observed(plain: str) -> str:
+        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return original(plain)
+
+    monkeypatch.setattr(loader, "make_password", observed)
+    assert run("migrate_mock_data", "--source", str(source)).ok
+    # The hashes are needed only at the end: they must not take a core from the database's load.
+    assert priorities and set(priorities) == {19}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) != 19  # only that thread
+    user = User.all_objects.exclude(legacy_id=None).first()
+    assert check_password(DEMO_PASSWORD, user.password)
