@@ -2,16 +2,17 @@
 
 Redis when ``REDIS_URL`` is set, the database cache otherwise, local memory in tests (settings).
 What is cached: reference data for pickers and filters (users, groups, categories, tags) and the
-inbox's view counts, the ticket list's totals. Each tenant has a *version* per kind of data; a
-cached value is stored with the version it was computed at and only served while that version is
-current. A service that writes calls ``invalidate(tenant, kind)``: the version changes at once
-(so later reads in the same transaction recompute) and again when the transaction commits (so a
-value another request computed from the pre-commit rows in between is never served). Nothing is
-deleted: a stale value is recomputed on its next read.
+inbox's view counts, the ticket list's totals and full-text decisions. Each tenant has a *version*
+per kind of data; a cached value is stored with the version it was computed at and only served
+while that version is current. A service that writes calls ``invalidate(tenant, kind)``: the
+version changes at once (so later reads in the same transaction recompute) and again when the
+transaction commits (so a value another request computed from the pre-commit rows in between is
+never served). Nothing is deleted: a stale value is recomputed on its next read.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,8 +24,14 @@ from django.db import transaction
 T = TypeVar("T")
 
 REFERENCE = "reference"  # users, groups, categories, subcategories, tags, departments
-TICKETS = "tickets"  # anything counted over tickets (the view counts)
-KINDS = (REFERENCE, TICKETS)
+TICKETS = "tickets"  # anything counted over tickets' own fields (the view counts, most totals)
+# Anything that also reads comment text or update times (full-text and updated_* totals). Every
+# write that changes TICKETS changes it too; a reply changes it alone, so the common write of the
+# desk keeps the plain totals and the view counts cached.
+ACTIVITY = "activity"
+KINDS = (REFERENCE, TICKETS, ACTIVITY)
+# Kinds whose data is read from another kind's data: invalidating the first invalidates these.
+IMPLIED: dict[str, tuple[str, ...]] = {TICKETS: (ACTIVITY,)}
 # Which kind of cached data a write to a model changes (models not named here are not cached).
 MODEL_KINDS: dict[str, str | tuple[str, ...]] = {
     "accounts.user": REFERENCE,
@@ -79,8 +86,9 @@ def invalidate(tenant: Any, kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"Unknown cache kind {kind!r}")
     tenant_id = _tenant_id(tenant)
-    _bump(tenant_id, kind)
-    transaction.on_commit(lambda: _bump(tenant_id, kind))
+    for changed in (kind, *IMPLIED.get(kind, ())):
+        _bump(tenant_id, changed)
+        transaction.on_commit(functools.partial(_bump, tenant_id, changed))
 
 
 def invalidate_for(model: type[Any], tenant: Any) -> None:

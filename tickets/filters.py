@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.selectors import tag_ids
-from supportdesk.caching import TICKETS, cached
+from supportdesk.caching import ACTIVITY, TICKETS, cached
 from supportdesk.filters import (
     ChoiceListFilter,
     DateTimeFilter,
@@ -248,7 +248,7 @@ class TicketFilterSet(TenantFilterSet):
         if not broad:
             matches = cached(
                 self.tenant_id,
-                TICKETS,
+                ACTIVITY,  # comment matches count too
                 f"fts_matches:{self.digest}",
                 lambda: matched.order_by()[: RANKED_MATCHES + 1].count(),
             )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Tenant, User
 from audit.models import AuditLog
 from catalog.models import Tag
-from supportdesk.caching import TICKETS, cached
+from supportdesk.caching import ACTIVITY, TICKETS, cached
 from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
 from supportdesk.selectors import in_written_join_order
@@ -24,6 +24,8 @@ from tickets.filters import TicketFilterSet, filters_digest
 from tickets.models import Attachment, Ticket, TicketComment, TicketTag
 
 RECENTLY_SOLVED = datetime.timedelta(days=7)
+# Filters whose matches a reply can change: full text reads comments, a reply moves updated_at.
+ACTIVITY_FILTERS = ("q", "updated_after", "updated_before")
 
 
 def _tickets(tenant: Tenant | Any) -> QuerySet[Ticket]:
@@ -80,10 +82,12 @@ def ticket_list_total(
     """``count()`` of a filtered ticket list, cached until the tenant's next ticket or tag write.
 
     Keyed by the filters (not the page), so paging through a list counts once; ``me`` makes the
-    key the user's own. Ticket services and tag writes invalidate it (supportdesk.caching).
+    key the user's own. Ticket services and tag writes invalidate it (supportdesk.caching); a
+    reply too when the filters read comment text or update times (``ACTIVITY_FILTERS``).
     """
     digest = filters_digest(filters, user)
-    return cached(tenant, TICKETS, f"list_total:{digest}", count)
+    kind = ACTIVITY if any(filters.get(name) for name in ACTIVITY_FILTERS) else TICKETS
+    return cached(tenant, kind, f"list_total:{digest}", count)
 
 
 def ticket_get(*, tenant: Tenant | Any, number: int | None = None, pk: Any = None) -> Ticket:

@@ -18,7 +18,7 @@ from accounts.models import Tenant, User
 from accounts.permissions import require
 from audit.services import audit_record, diff, snapshot
 from catalog.models import Tag
-from supportdesk.caching import TICKETS, invalidate
+from supportdesk.caching import ACTIVITY, TICKETS, invalidate
 from supportdesk.errors import NotFound, StaleVersion, TooLarge, ValidationFailed
 from supportdesk.ids import new_id
 from supportdesk.services import (
@@ -314,6 +314,9 @@ def comment_add(*, ticket: Ticket, actor: User, body: str, is_internal: bool = F
         update.append("first_response_at")
     locked.updated_at = now
     locked.save(update_fields=update)
+    # Full-text totals read comment text and updated_* totals the update time; the ticket's own
+    # fields (what the view counts and plain totals read) are unchanged.
+    invalidate(locked.tenant_id, ACTIVITY)
     audit_record(
         tenant=locked.tenant,
         actor=actor,

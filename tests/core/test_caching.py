@@ -21,6 +21,7 @@ from tests.factories import (
     UserFactory,
 )
 from tickets import services as ticket_services
+from tickets.models import Ticket
 from tickets.selectors import ticket_view_counts
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +169,33 @@ def test_the_api_list_total_is_counted_once_per_filter_and_fresh_after_writes(
     other = UserFactory(tenant=tenant)
     client = client_for(other)
     assert total("/api/tickets?assignedTo=me") == (0, 1)
+
+
+def test_totals_that_read_comments_or_update_times_are_fresh_after_a_reply(
+    tenant: Tenant, agent: User, client_for
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    old = timezone.now() - datetime.timedelta(days=3)
+    quiet = TicketFactory(tenant=tenant, subject="Printer jammed", description="Paper stuck")
+    TicketFactory.create_batch(2, tenant=tenant, subject="Other", description="Nothing")
+    Ticket.all_objects.filter(tenant=tenant).update(updated_at=old)
+    client = client_for(agent)
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+
+    def listed(params: dict[str, str]) -> tuple[int, list[str]]:
+        body = client.get("/api/tickets", params).json()
+        return body["pagination"]["total"], [row["id"] for row in body["data"]]
+
+    assert listed({"q": "zebra"}) == (0, [])
+    assert listed({"updated_after": since}) == (0, [])
+    assert listed({"status": "new"})[0] == 3
+
+    # A reply changes neither the ticket's fields nor its text, but it is found by its words and
+    # it moves the ticket's update time: both totals follow at once.
+    ticket_services.comment_add(ticket=quiet, actor=agent, body="A zebra chewed the paper tray")
+    assert listed({"q": "zebra"}) == (1, [str(quiet.pk)])
+    assert listed({"updated_after": since}) == (1, [str(quiet.pk)])
+    assert listed({"status": "new"})[0] == 3
