@@ -241,3 +241,35 @@ class Attachment(TenantModel):
 
     def __str__(self) -> str:
         return self.original_filename
+
+
+class TicketCount(models.Model):
+    """How many live tickets a tenant has per status, priority and assignee, kept by triggers.
+
+    Rows are deltas: every statement that inserts, updates or deletes tickets adds one row per key
+    whose count it changed (``n`` may be negative), so writers never wait for each other on a
+    shared counter row. A key's count is the sum of its rows; ``tickets.selectors.live_ticket_count``
+    sums them and folds a tenant's rows into one per key now and then. Maintained by the
+    statement triggers of migration tickets.0006_ticket_counts; read-only for the application.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # Plain columns, no foreign keys: the rows are derived from tickets by the triggers alone.
+    # Deleting a tenant deletes its tickets, whose triggers then record the (negative) change after
+    # Django may already have deleted counts; a user's deletion sets their tickets' assignee to
+    # NULL, which the triggers count like any other change.
+    tenant_id = models.UUIDField()
+    status = models.CharField(max_length=16)
+    priority = models.CharField(max_length=16)
+    assignee_id = models.UUIDField(null=True)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["tenant_id", "status", "priority", "assignee_id"], name="tickets_count_key_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n:+} {self.status}/{self.priority}/{self.assignee_id or 'unassigned'}"

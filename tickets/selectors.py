@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -26,6 +28,10 @@ from tickets.models import Attachment, Ticket, TicketComment, TicketTag
 RECENTLY_SOLVED = datetime.timedelta(days=7)
 # Filters whose matches a reply can change: full text reads comments, a reply moves updated_at.
 ACTIVITY_FILTERS = ("q", "updated_after", "updated_before")
+# Lists filtered by these alone (or not at all) are counted from the trigger-kept TicketCount rows.
+COUNTED_FILTERS = {"status", "priority", "assignedTo", "assignee"}
+# Count rows a tenant may have beyond twice its keys before they are folded.
+FOLD_SLACK = 256
 
 
 def _tickets(tenant: Tenant | Any) -> QuerySet[Ticket]:
@@ -76,6 +82,85 @@ def ticket_tag_ids() -> ArraySubquery:
     )
 
 
+def live_ticket_count(
+    *,
+    tenant: Tenant | Any,
+    statuses: list[str] | None = None,
+    priorities: list[str] | None = None,
+    assignees: list[Any] | None = None,
+) -> int:
+    """How many live tickets of the tenant have one of ``statuses``, ``priorities`` and
+    ``assignees`` (ids; ``None`` in the list means unassigned), each ``None`` meaning any.
+
+    Summed from the trigger-kept ``TicketCount`` rows: a few thousand rows for the biggest tenant,
+    however many tickets it has. When a tenant's rows outnumber its keys well over twice, they are
+    folded into one row per key (see ``_fold_counts``).
+    """
+    tenant_id: Any = getattr(tenant, "pk", tenant)
+    conditions: list[str] = []
+    params: list[Any] = []
+    for column, values in (("status", statuses), ("priority", priorities)):
+        if values is not None:
+            conditions.append(f"{column} = ANY(%s)")
+            params.append(list(values))
+    if assignees is not None:
+        ids = [value for value in assignees if value is not None]
+        unassigned = " OR assignee_id IS NULL" if None in assignees else ""
+        conditions.append(f"(assignee_id = ANY(%s::uuid[]){unassigned})")
+        params.append(ids)
+    matching = " AND ".join(conditions) or "true"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT coalesce(sum(n) FILTER (WHERE {matching}), 0), count(*), "
+            f"count(DISTINCT (status, priority, assignee_id)) FROM tickets_ticketcount WHERE tenant_id = %s",
+            [*params, tenant_id],
+        )
+        total, rows, keys = cursor.fetchone()
+    if rows > 2 * keys + FOLD_SLACK:
+        _fold_counts(tenant_id)
+    return int(total)
+
+
+def _fold_counts(tenant_id: Any) -> None:
+    """Replace the tenant's count rows by one per key (same sums; keys summing to 0 go).
+
+    Writers only ever add rows, which this never sees (they are not yet committed or came after
+    its snapshot), so it needs no lock; two folds at once delete each row once between them.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "WITH gone AS (DELETE FROM tickets_ticketcount WHERE tenant_id = %s "
+            "RETURNING status, priority, assignee_id, n) "
+            "INSERT INTO tickets_ticketcount (tenant_id, status, priority, assignee_id, n) "
+            "SELECT %s, status, priority, assignee_id, sum(n) FROM gone "
+            "GROUP BY status, priority, assignee_id HAVING sum(n) <> 0",
+            [tenant_id, tenant_id],
+        )
+
+
+def counted_filters(
+    *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any]
+) -> dict[str, list[Any] | None] | None:
+    """The arguments of ``live_ticket_count`` for a list filtered by ``filters``, or None when the
+    filters reach past status, priority and one assignee filter (those lists are counted)."""
+    given = {name for name in TicketFilterSet.base_filters if filters.get(name)}
+    if not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given:
+        return None
+    filterset = TicketFilterSet(filters, Ticket.objects.none(), tenant=tenant, user=user)
+    if not filterset.is_valid():
+        return None  # the list itself reports what is wrong
+    cleaned = filterset.form.cleaned_data
+    assignees = cleaned.get("assignedTo") or cleaned.get("assignee")
+    if assignees is not None:
+        me = getattr(user, "pk", None)
+        assignees = [None if item == "none" else me if item == "me" else item for item in assignees]
+    return {
+        "statuses": cleaned.get("status"),
+        "priorities": cleaned.get("priority"),
+        "assignees": assignees,
+    }
+
+
 def ticket_list_total(
     *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any], count: Callable[[], int]
 ) -> int:
@@ -87,6 +172,9 @@ def ticket_list_total(
     """
     digest = filters_digest(filters, user)
     kind = ACTIVITY if any(filters.get(name) for name in ACTIVITY_FILTERS) else TICKETS
+    counted = counted_filters(tenant=tenant, user=user, filters=filters)
+    if counted is not None:
+        count = functools.partial(live_ticket_count, tenant=tenant, **counted)
     return cached(tenant, kind, f"list_total:{digest}", count)
 
 

@@ -36,6 +36,9 @@ LOCK_KEY = 0x5D_4D0C_DA7A
 IMPORTED = "supportdesk_importedrecord"
 # Keeps each tenant's ticket counter at or above its numbers (tickets/migrations/0002_integrity.py).
 NUMBERING_TRIGGER = "tickets_ticket_number"
+# Adds the live ticket counts of each inserted batch (tickets/migrations/0006_ticket_counts.py).
+COUNTING_TRIGGER = "tickets_count_inserted"
+COUNT_KEY = "tenant_id, status, priority, assignee_id"
 
 
 @dataclass
@@ -340,7 +343,10 @@ class Migration:
         if entity.name == "tickets" and bulk_load:
             # Every imported ticket brings its number (a required field): rather than the numbering
             # trigger's counter update per row, each tenant's counter moves once, after the insert.
-            cursor.execute(f"ALTER TABLE {entity.table} DISABLE TRIGGER {NUMBERING_TRIGGER}")
+            # The live-count trigger would keep every inserted row in a transition table to count
+            # them; the empty table is counted in one pass instead.
+            for trigger in (NUMBERING_TRIGGER, COUNTING_TRIGGER):
+                cursor.execute(f"ALTER TABLE {entity.table} DISABLE TRIGGER {trigger}")
         elif entity.name == "tickets":
             # Highest number first: the numbering trigger then moves each tenant's counter once.
             order = "ORDER BY c.tenant_id, s.number DESC"
@@ -351,11 +357,16 @@ class Migration:
             f"{on_conflict}"
         )
         if entity.name == "tickets" and bulk_load:
-            cursor.execute(f"ALTER TABLE {entity.table} ENABLE TRIGGER {NUMBERING_TRIGGER}")
+            for trigger in (NUMBERING_TRIGGER, COUNTING_TRIGGER):
+                cursor.execute(f"ALTER TABLE {entity.table} ENABLE TRIGGER {trigger}")
             cursor.execute(
                 "UPDATE accounts_tenant t SET last_ticket_number = m.number "
                 "FROM (SELECT tenant_id, max(number) AS number FROM tickets_ticket GROUP BY tenant_id) m "
                 "WHERE t.id = m.tenant_id AND t.last_ticket_number < m.number"
+            )
+            cursor.execute(
+                f"INSERT INTO tickets_ticketcount ({COUNT_KEY}, n) "
+                f"SELECT {COUNT_KEY}, count(*) FROM tickets_ticket WHERE NOT is_deleted GROUP BY {COUNT_KEY}"
             )
 
     def _update(self, cursor: Any, entity: Entity, cls: str) -> None:

@@ -17,6 +17,7 @@ from supportdesk.mockdata.spec import ENTITIES
 from supportdesk.models import ImportedRecord
 from tests.mockdata.conftest import fingerprint, run
 from tickets.models import Ticket
+from tickets.selectors import live_ticket_count
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,10 @@ def test_the_bulk_path_stores_each_rows_own_checksum_and_moves_ticket_counters(s
     for tenant in Tenant.objects.all():
         numbers = Ticket.all_objects.filter(tenant=tenant).aggregate(Max("number"))["number__max"]
         assert tenant.last_ticket_number == numbers
+        # The live-count trigger was off too: the tenant's counts were taken once, and are exact.
+        for status in ("new", "open", "pending", "resolved", "closed"):
+            live = Ticket.objects.filter(tenant=tenant, status=status).count()
+            assert live_ticket_count(tenant=tenant, statuses=[status]) == live
         agent = User.objects.filter(tenant=tenant, role=Role.ADMIN).first()
         ticket = ticket_create(
             tenant=tenant,
@@ -138,6 +143,7 @@ def test_the_bulk_path_stores_each_rows_own_checksum_and_moves_ticket_counters(s
             data={"subject": "After the import", "requester": Contact.objects.filter(tenant=tenant)[0]},
         )
         assert ticket.number == numbers + 1
+        assert live_ticket_count(tenant=tenant) == Ticket.objects.filter(tenant=tenant).count()
 
 
 def entity_rows(table: str) -> int:

@@ -1,0 +1,214 @@
+"""Trigger-kept live ticket counts: always the real counts, whatever writes the tickets."""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, connections, transaction
+from django.db.models import Count
+from django.db.models.functions import Now
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Tenant, User
+from tests.factories import ContactFactory, TagFactory, TicketFactory, TicketTagFactory, UserFactory
+from tickets import services
+from tickets.models import Ticket, TicketCount
+from tickets.selectors import FOLD_SLACK, live_ticket_count
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = ["new", "open", "pending", "on_hold", "resolved", "closed"]
+PRIORITIES = ["low", "medium", "high", "urgent"]
+
+
+def real() -> dict[tuple[Any, ...], int]:
+    rows = (
+        Ticket.objects.values_list("tenant_id", "status", "priority", "assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {tuple(row[:4]): row[4] for row in rows}
+
+
+def kept() -> dict[tuple[Any, ...], int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tenant_id, status, priority, assignee_id, sum(n) FROM tickets_ticketcount "
+            "GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0"
+        )
+        return {tuple(row[:4]): int(row[4]) for row in cursor.fetchall()}
+
+
+def test_every_kind_of_write_keeps_the_counts_exact(tenant: Tenant, other_tenant: Tenant) -> None:
+    rng = random.Random(7)
+    agents = {t.pk: [None, *UserFactory.create_batch(3, tenant=t)] for t in (tenant, other_tenant)}
+    contacts = {t.pk: ContactFactory(tenant=t) for t in (tenant, other_tenant)}
+
+    def new_ticket(t: Tenant) -> Ticket:
+        return Ticket(
+            tenant=t,
+            subject="Printer",
+            requester=contacts[t.pk],
+            status=rng.choice(["new", "open", "pending"]),
+            priority=rng.choice(PRIORITIES),
+            assignee=rng.choice(agents[t.pk]),
+        )
+
+    for step in range(60):
+        t = rng.choice([tenant, other_tenant])
+        tickets = list(Ticket.all_objects.filter(tenant=t))
+        action = rng.choice(
+            ["create", "bulk_create", "status", "bulk", "assign", "delete", "restore", "erase"]
+        )
+        if action == "create" or not tickets:
+            new_ticket(t).save()
+        elif action == "bulk_create":
+            Ticket.objects.bulk_create([new_ticket(t) for _ in range(rng.randint(2, 6))])
+        elif action == "status":
+            ticket = rng.choice(tickets)
+            ticket.status = rng.choice(["open", "pending", "on_hold"])
+            ticket.priority = rng.choice(PRIORITIES)
+            ticket.save()
+        elif action == "bulk":  # one statement over many rows, some unchanged
+            Ticket.all_objects.filter(tenant=t, status__in=["new", "open"]).update(
+                priority=rng.choice(PRIORITIES), updated_at=Now()
+            )
+        elif action == "assign":
+            Ticket.all_objects.filter(pk=rng.choice(tickets).pk).update(assignee=rng.choice(agents[t.pk]))
+        elif action == "delete":
+            Ticket.all_objects.filter(pk=rng.choice(tickets).pk).update(is_deleted=True)
+        elif action == "restore":
+            Ticket.all_objects.filter(tenant=t, is_deleted=True).update(is_deleted=False)
+        else:
+            Ticket.all_objects.filter(pk=rng.choice(tickets).pk).delete()
+        assert kept() == real(), (step, action)
+
+    # An agent's deletion unassigns their tickets (ON DELETE SET NULL): counted like any change.
+    agent = agents[tenant.pk][1]
+    Ticket.objects.create(tenant=tenant, subject="x", requester=contacts[tenant.pk], assignee=agent)
+    User.all_objects.filter(pk=agent.pk).delete()
+    assert kept() == real()
+
+
+def test_the_count_answers_every_combination_of_its_filters(tenant: Tenant, agent: User) -> None:
+    other = UserFactory(tenant=tenant)
+    for status in ["new", "open", "pending", "on_hold"]:
+        for assignee in [None, agent, other]:
+            TicketFactory(tenant=tenant, status=status, priority="high", assignee=assignee)
+    TicketFactory(tenant=tenant, status="open", priority="low", assignee=agent, is_deleted=True)
+    TicketFactory(status="open")  # another tenant's
+
+    cases: list[dict[str, Any]] = [
+        {},
+        {"statuses": ["open"]},
+        {"statuses": ["open", "pending"], "priorities": ["high"]},
+        {"priorities": ["low"]},
+        {"assignees": [None]},
+        {"assignees": [agent.pk]},
+        {"assignees": [agent.pk, None], "statuses": ["new"]},
+        {"assignees": []},
+    ]
+    for case in cases:
+        expected = Ticket.objects.filter(tenant=tenant)
+        if "statuses" in case:
+            expected = expected.filter(status__in=case["statuses"])
+        if "priorities" in case:
+            expected = expected.filter(priority__in=case["priorities"])
+        if "assignees" in case:
+            ids = [a for a in case["assignees"] if a is not None]
+            unassigned = Ticket.objects.filter(assignee__isnull=True) if None in case["assignees"] else None
+            expected = expected.filter(assignee_id__in=ids) | (
+                expected & unassigned if unassigned is not None else Ticket.objects.none()
+            )
+        assert live_ticket_count(tenant=tenant, **case) == expected.count(), case
+
+
+def test_rows_are_folded_once_they_outnumber_the_keys(tenant: Tenant, agent: User) -> None:
+    ticket = TicketFactory(tenant=tenant, assignee=agent, status="open")
+    for i in range(FOLD_SLACK + 10):  # each change adds two rows (one key loses, one gains)
+        Ticket.objects.filter(pk=ticket.pk).update(status="pending" if i % 2 == 0 else "open")
+    before = TicketCount.objects.filter(tenant_id=tenant.pk).count()
+    assert before > FOLD_SLACK
+
+    assert live_ticket_count(tenant=tenant, statuses=["open"]) == Ticket.objects.filter(status="open").count()
+
+    assert TicketCount.objects.filter(tenant_id=tenant.pk).count() == 1
+    assert kept() == real()
+
+
+def test_list_totals_by_status_priority_and_assignee_come_from_the_counts(
+    tenant: Tenant, agent: User, client_for
+) -> None:
+    tag = TagFactory(tenant=tenant, name="vip")
+    for status in ["new", "open", "open", "pending"]:
+        TicketTagFactory(
+            tenant=tenant, tag=tag, ticket=TicketFactory(tenant=tenant, status=status, assignee=agent)
+        )
+    TicketFactory(tenant=tenant, status="open", priority="urgent")
+    client = client_for(agent)
+
+    for params, expected in [
+        ("", 5),
+        ("status=open", 3),
+        ("status=open,pending&priority=urgent", 1),
+        ("assignedTo=me", 4),
+        ("assignedTo=none&status=open", 1),
+        ("assignee=me&status=new", 1),
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/api/tickets?{params}")
+        assert response.json()["pagination"]["total"] == expected, params
+        sql = [q["sql"] for q in ctx.captured_queries]
+        assert not any('COUNT(*) AS "__count" FROM "tickets_ticket"' in q for q in sql), params
+        assert any("FROM tickets_ticketcount" in q for q in sql), params
+
+    # Other filters are counted over the tickets, as before.
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/tickets?tag=vip&status=open").json()["pagination"]["total"] == 2
+    assert not any("tickets_ticketcount" in q["sql"] for q in ctx.captured_queries)
+    # A bad value is still a 400 naming the filter.
+    assert client.get("/api/tickets?status=lost").status_code == 400
+
+    services.ticket_update(
+        ticket=Ticket.objects.get(priority="urgent"), actor=agent, data={"status": "pending"}
+    )
+    assert client.get("/api/tickets?status=open").json()["pagination"]["total"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_of_one_tenant_never_wait_for_each_other_on_the_counts(tenant: Tenant) -> None:
+    first, second = TicketFactory.create_batch(2, tenant=tenant, status="open")
+    updated = threading.Event()
+    release = threading.Event()
+    errors: list[BaseException] = []
+
+    def slow_writer() -> None:
+        try:
+            with transaction.atomic():
+                Ticket.objects.filter(pk=first.pk).update(status="pending")
+                updated.set()
+                release.wait(10)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    try:
+        assert updated.wait(10)
+        # The same change to another ticket touches the same two count keys while the first
+        # transaction is still open. Shared counter rows would make this wait; the lock timeout
+        # would turn such a wait into an error.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Ticket.objects.filter(pk=second.pk).update(status="pending")
+    finally:
+        release.set()
+        thread.join(10)
+    assert not errors
+    assert live_ticket_count(tenant=tenant, statuses=["pending"]) == 2
+    assert live_ticket_count(tenant=tenant, statuses=["open"]) == 0
