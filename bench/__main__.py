@@ -109,7 +109,16 @@ def endpoints(db: Database) -> dict[str, str]:
         "contacts list": "/api/contacts?page=1&limit=10",
         "inbox (HTML)": "/tickets",
         "ticket page (HTML)": f"/tickets/{number}",
+        # The first request after a ticket write, when the cached totals are stale.
+        "list page 1 after a write": f"afterwrite:{t}?page=1&limit=10",
+        "status=open after a write": f"afterwrite:{t}?status=open",
+        "tag popular after a write": f"afterwrite:{t}?tag={dataset.POPULAR_TAG}",
     }
+
+
+def endpoints_ticket(db: Database) -> str:
+    """The ticket the detail rows read (and the after-a-write rows change)."""
+    return endpoints(db)["ticket detail"].rsplit("/", 1)[-1]
 
 
 def resolve(client: measure.Client, path: str) -> str:
@@ -131,10 +140,21 @@ def latency_at(
     floor = measure.latency(bare, "/ping", repeat * 2)
     out: dict[str, Any] = {"floor_ping": floor, "bare_list": measure.latency(bare, "/tickets", repeat)}
     rows: dict[str, Any] = {}
+    ticket = endpoints_ticket(db)
+
+    def write(i: int) -> tuple[str, str, bytes]:
+        # Another priority each time: the tenant's ticket counts change, so its totals are stale.
+        body = json.dumps({"priority": ("high", "low")[i % 2]}).encode()
+        return "PATCH", f"/api/tickets/{ticket}", body
+
     for name, path in endpoints(db).items():
         try:
-            real = resolve(client, path)
-            rows[name] = {"path": real, **measure.latency(client, real, repeat)}
+            if path.startswith("afterwrite:"):
+                real = path.removeprefix("afterwrite:")
+                rows[name] = {"path": real, **measure.latency_after_write(client, real, write, repeat)}
+            else:
+                real = resolve(client, path)
+                rows[name] = {"path": real, **measure.latency(client, real, repeat)}
             rows[name]["x_floor_p95"] = round(rows[name]["p95_ms"] / floor["p50_ms"], 1)
         except (measure.BadResponse, KeyError, ValueError, TypeError) as exc:
             rows[name] = {"path": path, "error": str(exc)[:300]}
@@ -165,7 +185,7 @@ def explain_plans(db: Database, size: int) -> dict[str, Any]:
     plans: dict[str, Any] = {}
     text = []
     for name, path in endpoints(db).items():
-        if path.startswith("cursor:") or "(HTML)" in name:
+        if path.startswith(("cursor:", "afterwrite:")) or "(HTML)" in name:
             continue
         try:
             statements = app.captured_sql(BENCH_USER, path)

@@ -49,13 +49,14 @@ Case = tuple[str, Callable[[], str], Callable[[], str], tuple[str, ...], str]
 def cases(user_email: str) -> list[Case]:
     """(name, before SQL, after SQL, indexes to drop for "before", SQL run before "after")."""
     from django.contrib.postgres.search import SearchQuery, SearchRank
+    from django.db import connection
     from django.db.models import Exists, F, OuterRef, Q
 
     from accounts.models import User
     from supportdesk.api.pagination import page_rows
     from tickets.filters import COMMENT_SEARCH_VECTOR, SEARCH_CONFIG, TICKET_SEARCH_VECTOR
     from tickets.models import Ticket, TicketComment, TicketTag
-    from tickets.selectors import ticket_list, ticket_tag_ids
+    from tickets.selectors import live_count_query, ticket_list, ticket_tag_ids
 
     user = User.objects.get(email=user_email)
     tenant = user.tenant_id
@@ -129,6 +130,14 @@ def cases(user_email: str) -> list[Case]:
     def tag_count() -> str:
         return counted(ticket_list(tenant=tenant, user=user, filters={"tag": dataset.POPULAR_TAG}))
 
+    def live_counts(**filters: Any) -> Callable[[], str]:
+        def sql() -> str:
+            query, params = live_count_query(tenant, **filters)
+            with connection.cursor() as cursor:
+                return cursor.mogrify(query, params)
+
+        return sql
+
     rare = page({"tag": dataset.RARE_TAG})
     return [
         ("list page 1 (index on tenant, created_at)", page({}), page({}), recent, ""),
@@ -170,6 +179,20 @@ def cases(user_email: str) -> list[Case]:
             "",
         ),
         ("OFFSET page 5,000: ids first (deferred join)", offset_plain, offset_deferred, (), ""),
+        (
+            "list total after a write: COUNT -> trigger-kept counts",
+            lambda: counted(ticket_list(tenant=tenant, user=user)),
+            live_counts(statuses=None, priorities=None, assignees=None),
+            (),
+            "",
+        ),
+        (
+            "status+priority total after a write: COUNT -> counts",
+            status_count,
+            live_counts(statuses=["open", "pending"], priorities=["high"], assignees=None),
+            (),
+            "",
+        ),
     ]
 
 

@@ -97,6 +97,18 @@ def live_ticket_count(
     folded into one row per key (see ``_fold_counts``).
     """
     tenant_id: Any = getattr(tenant, "pk", tenant)
+    with connection.cursor() as cursor:
+        cursor.execute(*live_count_query(tenant_id, statuses, priorities, assignees))
+        total, rows, keys = cursor.fetchone()
+    if rows > 2 * keys + FOLD_SLACK:
+        _fold_counts(tenant_id)
+    return int(total)
+
+
+def live_count_query(
+    tenant_id: Any, statuses: list[str] | None, priorities: list[str] | None, assignees: list[Any] | None
+) -> tuple[str, list[Any]]:
+    """SQL and parameters of ``live_ticket_count``: the sum, the tenant's rows and its keys."""
     conditions: list[str] = []
     params: list[Any] = []
     for column, values in (("status", statuses), ("priority", priorities)):
@@ -109,16 +121,11 @@ def live_ticket_count(
         conditions.append(f"(assignee_id = ANY(%s::uuid[]){unassigned})")
         params.append(ids)
     matching = " AND ".join(conditions) or "true"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT coalesce(sum(n) FILTER (WHERE {matching}), 0), count(*), "
-            f"count(DISTINCT (status, priority, assignee_id)) FROM tickets_ticketcount WHERE tenant_id = %s",
-            [*params, tenant_id],
-        )
-        total, rows, keys = cursor.fetchone()
-    if rows > 2 * keys + FOLD_SLACK:
-        _fold_counts(tenant_id)
-    return int(total)
+    return (
+        f"SELECT coalesce(sum(n) FILTER (WHERE {matching}), 0), count(*), "
+        f"count(DISTINCT (status, priority, assignee_id)) FROM tickets_ticketcount WHERE tenant_id = %s",
+        [*params, tenant_id],
+    )
 
 
 def _fold_counts(tenant_id: Any) -> None:
