@@ -150,7 +150,7 @@ def counted_filters(
 ) -> dict[str, list[Any] | None] | None:
     """The arguments of ``live_ticket_count`` for a list filtered by ``filters``, or None when the
     filters reach past status, priority and one assignee filter (those lists are counted)."""
-    given = {name for name in TicketFilterSet.base_filters if filters.get(name)}
+    given = {name for name in TicketFilterSet.base_filters if filters.get(name)} - {"ordering"}
     if not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given:
         return None
     filterset = TicketFilterSet(filters, Ticket.objects.none(), tenant=tenant, user=user)
