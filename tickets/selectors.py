@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -179,10 +178,12 @@ def ticket_list_total(
     """
     digest = filters_digest(filters, user)
     kind = ACTIVITY if any(filters.get(name) for name in ACTIVITY_FILTERS) else TICKETS
-    counted = counted_filters(tenant=tenant, user=user, filters=filters)
-    if counted is not None:
-        count = functools.partial(live_ticket_count, tenant=tenant, **counted)
-    return cached(tenant, kind, f"list_total:{digest}", count)
+
+    def total() -> int:
+        counted = counted_filters(tenant=tenant, user=user, filters=filters)
+        return count() if counted is None else live_ticket_count(tenant=tenant, **counted)
+
+    return cached(tenant, kind, f"list_total:{digest}", total)
 
 
 def ticket_get(*, tenant: Tenant | Any, number: int | None = None, pk: Any = None) -> Ticket:
