@@ -144,6 +144,20 @@ def _fold_counts(tenant_id: Any) -> None:
         )
 
 
+def ticket_counts_differences() -> list[tuple[Any, ...]]:
+    """Where the trigger-kept counts differ from the tickets: (tenant id, status, priority,
+    assignee id, kept count, real count) per differing key. Empty when they agree."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tenant_id, status, priority, assignee_id, sum(kept), sum(real) FROM ("
+            " SELECT tenant_id, status, priority, assignee_id, n AS kept, 0 AS real FROM tickets_ticketcount"
+            " UNION ALL SELECT tenant_id, status, priority, assignee_id, 0, 1 FROM tickets_ticket"
+            " WHERE NOT is_deleted) keys "
+            "GROUP BY 1, 2, 3, 4 HAVING sum(kept) <> sum(real) ORDER BY 1, 2, 3, 4"
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def counted_filters(
     *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any]
 ) -> dict[str, list[Any] | None] | None:

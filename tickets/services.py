@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -389,3 +389,29 @@ def attachment_add(
         },
     )
     return attachment
+
+
+COUNT_KEY = "tenant_id, status, priority, assignee_id"
+
+
+def ticket_counts_rebuild() -> int:
+    """Count every tenant's live tickets again into ``TicketCount`` (one row per key); return the
+    number of keys.
+
+    For writes that went around the counting triggers (``session_replication_role = replica``,
+    disabled triggers): the triggers keep the counts otherwise. Ticket writes wait while it runs
+    (the table is locked in SHARE mode), so the counts match the tickets when it commits.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE tickets_ticket IN SHARE MODE")
+        cursor.execute("DELETE FROM tickets_ticketcount")
+        cursor.execute(
+            f"INSERT INTO tickets_ticketcount ({COUNT_KEY}, n) "
+            f"SELECT {COUNT_KEY}, count(*) FROM tickets_ticket WHERE NOT is_deleted GROUP BY {COUNT_KEY}"
+        )
+        keys = cursor.rowcount
+        cursor.execute("SELECT id FROM accounts_tenant")
+        tenants = [row[0] for row in cursor.fetchall()]
+    for tenant_id in tenants:
+        invalidate(tenant_id, TICKETS)
+    return int(keys)

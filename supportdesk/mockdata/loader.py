@@ -29,6 +29,7 @@ from supportdesk.caching import REFERENCE, TICKETS, invalidate
 from supportdesk.mockdata import bulk, sql, staging
 from supportdesk.mockdata.reader import Problem
 from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, STEPS, Entity
+from tickets.services import ticket_counts_rebuild
 
 ACTOR_LABEL = "migrate_mock_data"
 # Serialises runs: two imports at once would both see a record as new.
@@ -38,7 +39,6 @@ IMPORTED = "supportdesk_importedrecord"
 NUMBERING_TRIGGER = "tickets_ticket_number"
 # Adds the live ticket counts of each inserted batch (tickets/migrations/0006_ticket_counts.py).
 COUNTING_TRIGGER = "tickets_count_inserted"
-COUNT_KEY = "tenant_id, status, priority, assignee_id"
 
 
 @dataclass
@@ -364,10 +364,7 @@ class Migration:
                 "FROM (SELECT tenant_id, max(number) AS number FROM tickets_ticket GROUP BY tenant_id) m "
                 "WHERE t.id = m.tenant_id AND t.last_ticket_number < m.number"
             )
-            cursor.execute(
-                f"INSERT INTO tickets_ticketcount ({COUNT_KEY}, n) "
-                f"SELECT {COUNT_KEY}, count(*) FROM tickets_ticket WHERE NOT is_deleted GROUP BY {COUNT_KEY}"
-            )
+            ticket_counts_rebuild()
 
     def _update(self, cursor: Any, entity: Entity, cls: str) -> None:
         sets, joins = [], []

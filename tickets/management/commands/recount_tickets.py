@@ -1,0 +1,45 @@
+"""``manage.py recount_tickets``: check or rebuild the live ticket counts behind list totals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tickets.selectors import ticket_counts_differences
+from tickets.services import ticket_counts_rebuild
+
+
+class Command(BaseCommand):
+    """Compare the trigger-kept counts with the tickets, or count the tickets again."""
+
+    help = (
+        "The totals of ticket lists filtered by status, priority and assignee come from counts that "
+        "database triggers keep as tickets change (tickets_ticketcount). Writes that go around the "
+        "triggers (session_replication_role = replica, disabled triggers, a partial data-only "
+        "restore) leave them wrong. --check lists every (tenant, status, priority, assignee) whose "
+        "count differs from the tickets and exits 1 if any does; without it, every count is taken "
+        "again from the tickets (ticket writes wait meanwhile) and the cached totals are dropped."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--check", action="store_true", help="Only compare; exit 1 when a count differs.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["check"]:
+            differences = ticket_counts_differences()
+            for tenant, status, priority, assignee, kept, real in differences:
+                self.stderr.write(
+                    f"tenant {tenant} {status}/{priority}/{assignee or 'unassigned'}: "
+                    f"counted {kept}, tickets {real}"
+                )
+            if differences:
+                raise CommandError(
+                    f"{len(differences)} count(s) differ from the tickets; run recount_tickets to fix."
+                )
+            self.stdout.write("The ticket counts match the tickets.")
+            return
+        keys = ticket_counts_rebuild()
+        self.stdout.write(
+            f"Counted the live tickets again: {keys} (tenant, status, priority, assignee) keys."
+        )
