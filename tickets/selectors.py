@@ -120,9 +120,11 @@ def live_count_query(
         conditions.append(f"(assignee_id = ANY(%s::uuid[]){unassigned})")
         params.append(ids)
     matching = " AND ".join(conditions) or "true"
+    # Grouped by key (a hash aggregate): count(DISTINCT (status, ...)) sorted records, 4x slower.
     return (
-        f"SELECT coalesce(sum(n) FILTER (WHERE {matching}), 0), count(*), "
-        f"count(DISTINCT (status, priority, assignee_id)) FROM tickets_ticketcount WHERE tenant_id = %s",
+        f"SELECT coalesce(sum(matched), 0), coalesce(sum(rows), 0), count(*) FROM ("
+        f"SELECT sum(n) FILTER (WHERE {matching}) AS matched, count(*) AS rows FROM tickets_ticketcount "
+        f"WHERE tenant_id = %s GROUP BY status, priority, assignee_id) per_key",
         [*params, tenant_id],
     )
 
