@@ -151,7 +151,7 @@ def latency_at(
         try:
             if path.startswith("afterwrite:"):
                 real = path.removeprefix("afterwrite:")
-                rows[name] = {"path": real, **measure.latency_after_write(client, real, write, repeat)}
+                rows[name] = {"path": real, **measure.latency(client, real, repeat, write=write)}
             else:
                 real = resolve(client, path)
                 rows[name] = {"path": real, **measure.latency(client, real, repeat)}

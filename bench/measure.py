@@ -63,29 +63,25 @@ class BadResponse(Exception):
     pass
 
 
-def latency(client: Client, path: str, repeat: int, warmup: int = 3) -> dict[str, float]:
-    """p50/p95/p99 of ``repeat`` sequential GETs of ``path`` after ``warmup`` untimed ones."""
-    samples = []
-    for i in range(warmup + repeat):
-        status, body, seconds = client.request("GET", path)
-        if status != 200:
-            raise BadResponse(f"GET {path} -> {status}: {body[:300]!r}")
-        if i >= warmup:
-            samples.append(seconds)
-    return {**summary(samples), "bytes": len(body)}
-
-
-def latency_after_write(
-    client: Client, path: str, write: Callable[[int], tuple[str, str, bytes]], repeat: int, warmup: int = 3
+def latency(
+    client: Client,
+    path: str,
+    repeat: int,
+    warmup: int = 3,
+    write: Callable[[int], tuple[str, str, bytes]] | None = None,
 ) -> dict[str, float]:
-    """Like ``latency``, but each GET follows an untimed write (``write(i)``: method, path, body)
-    that invalidates what the tenant's lists have cached: the first request after a change."""
+    """p50/p95/p99 of ``repeat`` sequential GETs of ``path`` after ``warmup`` untimed ones.
+
+    With ``write``, each GET follows an untimed write (``write(i)``: method, path, body) that
+    invalidates what the tenant's lists have cached: the first request after a change.
+    """
     samples = []
     for i in range(warmup + repeat):
-        method, target, payload = write(i)
-        status, body, _ = client.request(method, target, payload)
-        if status >= 400:
-            raise BadResponse(f"{method} {target} -> {status}: {body[:300]!r}")
+        if write is not None:
+            method, target, payload = write(i)
+            status, body, _ = client.request(method, target, payload)
+            if status >= 400:
+                raise BadResponse(f"{method} {target} -> {status}: {body[:300]!r}")
         status, body, seconds = client.request("GET", path)
         if status != 200:
             raise BadResponse(f"GET {path} -> {status}: {body[:300]!r}")
