@@ -132,7 +132,7 @@ def cases(user_email: str) -> list[Case]:
 
     def live_counts(**filters: Any) -> Callable[[], str]:
         def sql() -> str:
-            query, params = live_count_query(tenant, **filters)
+            query, params = live_count_query(tenant, [filters])
             with connection.cursor() as cursor:
                 return cursor.mogrify(query, params)
 

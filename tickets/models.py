@@ -106,6 +106,14 @@ class Ticket(TenantModel):
             models.Index(
                 fields=["tenant", "status", "priority"], condition=LIVE, name="tickets_status_counts_idx"
             ),
+            # Solved tickets by resolution time: the inbox's "Recently solved" count (ticket_view_counts)
+            # reads the last days' rows only; the open views' counts come from TicketCount.
+            models.Index(
+                "tenant",
+                F("resolved_at").desc(),
+                condition=LIVE & Q(status__in=SOLVED_STATUSES),
+                name="tickets_recently_solved_idx",
+            ),
         ]
         constraints = [
             *TenantModel.Meta.constraints,
