@@ -281,3 +281,24 @@ class TicketCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.n:+} {self.status}/{self.priority}/{self.assignee_id or 'unassigned'}"
+
+
+class TagCount(models.Model):
+    """How many live tickets of a tenant carry each tag, kept by triggers, as delta rows.
+
+    Kept like ``TicketCount`` (see there): statement triggers on the ticket-tag table (a tag added
+    to or removed from a live ticket, or erased with its ticket) and on tickets (deleted, restored)
+    add one row per tag a statement changed; a tag's count is the sum of its rows. Migration
+    tickets.0008_tag_counts; read-only for the application.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    tenant_id = models.UUIDField()
+    tag_id = models.UUIDField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant_id", "tag_id"], name="tickets_tagcount_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.n:+} tag {self.tag_id}"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Tenant, User
 from audit.models import AuditLog
 from catalog.models import Tag
+from catalog.selectors import tag_ids
 from supportdesk.caching import ACTIVITY, TICKETS, cached
 from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
@@ -27,7 +28,8 @@ from tickets.models import Attachment, Ticket, TicketComment, TicketTag
 RECENTLY_SOLVED = datetime.timedelta(days=7)
 # Filters whose matches a reply can change: full text reads comments, a reply moves updated_at.
 ACTIVITY_FILTERS = ("q", "updated_after", "updated_before")
-# Lists filtered by these alone (or not at all) are counted from the trigger-kept TicketCount rows.
+# Lists filtered by these alone (or not at all) are counted from the trigger-kept TicketCount rows;
+# lists filtered by one tag alone from the TagCount rows.
 COUNTED_FILTERS = {"status", "priority", "assignedTo", "assignee"}
 # Count rows a tenant may have beyond twice its keys before they are folded.
 FOLD_SLACK = 256
@@ -157,6 +159,20 @@ def _fold_counts(tenant_id: Any) -> None:
         )
 
 
+def tag_counts_differences() -> list[tuple[Any, ...]]:
+    """Where the trigger-kept tag counts differ from the tickets: (tenant id, tag id, kept count,
+    real count) per differing tag. Empty when they agree."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tenant_id, tag_id, sum(kept), sum(real) FROM ("
+            " SELECT tenant_id, tag_id, n AS kept, 0 AS real FROM tickets_tagcount"
+            " UNION ALL SELECT tt.tenant_id, tt.tag_id, 0, 1 FROM tickets_tickettag tt"
+            " JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted) keys "
+            "GROUP BY 1, 2 HAVING sum(kept) <> sum(real) ORDER BY 1, 2"
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def ticket_counts_differences() -> list[tuple[Any, ...]]:
     """Where the trigger-kept counts differ from the tickets: (tenant id, status, priority,
     assignee id, kept count, real count) per differing key. Empty when they agree."""
@@ -171,27 +187,53 @@ def ticket_counts_differences() -> list[tuple[Any, ...]]:
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def counted_filters(
-    *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any]
-) -> dict[str, list[Any] | None] | None:
-    """The arguments of ``live_ticket_count`` for a list filtered by ``filters``, or None when the
-    filters reach past status, priority and one assignee filter (those lists are counted)."""
+def live_tag_count(*, tenant: Tenant | Any, tag_id: Any) -> int:
+    """How many live tickets of the tenant carry the tag, summed from the trigger-kept
+    ``TagCount`` rows; a tag's rows are folded into one once there are more than ``FOLD_SLACK``."""
+    tenant_id: Any = getattr(tenant, "pk", tenant)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n), 0), count(*) FROM tickets_tagcount WHERE tenant_id = %s AND tag_id = %s",
+            [tenant_id, tag_id],
+        )
+        total, rows = cursor.fetchone()
+    if rows > FOLD_SLACK:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "WITH gone AS (DELETE FROM tickets_tagcount WHERE tenant_id = %s AND tag_id = %s "
+                "RETURNING n) "
+                "INSERT INTO tickets_tagcount (tenant_id, tag_id, n) "
+                "SELECT %s, %s, sum(n) FROM gone HAVING sum(n) <> 0",
+                [tenant_id, tag_id, tenant_id, tag_id],
+            )
+    return int(total)
+
+
+def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any]) -> int | None:
+    """The total of a list filtered by ``filters`` from the trigger-kept counts, or None when the
+    filters need a COUNT: only status, priority and one assignee filter together, or one tag alone,
+    are kept (``ordering`` does not change a count)."""
     given = {name for name in TicketFilterSet.base_filters if filters.get(name)} - {"ordering"}
-    if not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given:
+    if given != {"tag"} and (not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given):
         return None
     filterset = TicketFilterSet(filters, Ticket.objects.none(), tenant=tenant, user=user)
     if not filterset.is_valid():
         return None  # the list itself reports what is wrong
     cleaned = filterset.form.cleaned_data
+    if given == {"tag"}:
+        if len(cleaned["tag"]) != 1:
+            return None  # several tags: tickets carrying all of them
+        ids = tag_ids(tenant=tenant, name_or_id=cleaned["tag"][0])
+        if len(ids) > 1:
+            return None
+        return live_tag_count(tenant=tenant, tag_id=ids[0]) if ids else 0
     assignees = cleaned.get("assignedTo") or cleaned.get("assignee")
     if assignees is not None:
         me = getattr(user, "pk", None)
         assignees = [None if item == "none" else me if item == "me" else item for item in assignees]
-    return {
-        "statuses": cleaned.get("status"),
-        "priorities": cleaned.get("priority"),
-        "assignees": assignees,
-    }
+    return live_ticket_count(
+        tenant=tenant, statuses=cleaned.get("status"), priorities=cleaned.get("priority"), assignees=assignees
+    )
 
 
 def ticket_list_total(
@@ -207,8 +249,8 @@ def ticket_list_total(
     kind = ACTIVITY if any(filters.get(name) for name in ACTIVITY_FILTERS) else TICKETS
 
     def total() -> int:
-        counted = counted_filters(tenant=tenant, user=user, filters=filters)
-        return count() if counted is None else live_ticket_count(tenant=tenant, **counted)
+        counted = counted_total(tenant=tenant, user=user, filters=filters)
+        return count() if counted is None else counted
 
     return cached(tenant, kind, f"list_total:{digest}", total)
 

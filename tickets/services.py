@@ -395,8 +395,8 @@ COUNT_KEY = "tenant_id, status, priority, assignee_id"
 
 
 def ticket_counts_rebuild() -> int:
-    """Count every tenant's live tickets again into ``TicketCount`` (one row per key); return the
-    number of keys.
+    """Count every tenant's live tickets again into ``TicketCount`` (one row per key) and
+    ``TagCount`` (one row per tag); return the number of ``TicketCount`` keys.
 
     For writes that went around the counting triggers (``session_replication_role = replica``,
     disabled triggers): the triggers keep the counts otherwise. Ticket writes wait while it runs
@@ -410,6 +410,13 @@ def ticket_counts_rebuild() -> int:
             f"SELECT {COUNT_KEY}, count(*) FROM tickets_ticket WHERE NOT is_deleted GROUP BY {COUNT_KEY}"
         )
         keys = cursor.rowcount
+        cursor.execute("LOCK TABLE tickets_tickettag IN SHARE MODE")
+        cursor.execute("DELETE FROM tickets_tagcount")
+        cursor.execute(
+            "INSERT INTO tickets_tagcount (tenant_id, tag_id, n) "
+            "SELECT tt.tenant_id, tt.tag_id, count(*) FROM tickets_tickettag tt "
+            "JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2"
+        )
         cursor.execute("SELECT id FROM accounts_tenant")
         tenants = [row[0] for row in cursor.fetchall()]
     for tenant_id in tenants:

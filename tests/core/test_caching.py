@@ -128,10 +128,11 @@ def test_a_write_in_one_tenant_leaves_the_other_tenants_cache_alone(
 
 
 def count_queries(queries: list[dict[str, Any]]) -> int:
-    """Totals computed: a COUNT over the tickets, or a sum of the trigger-kept counts."""
+    """Totals computed: a COUNT over the tickets, or a sum of the trigger-kept (tag) counts."""
     return sum(
         'SELECT COUNT(*) AS "__count" FROM "tickets_ticket"' in q["sql"]
         or "FROM tickets_ticketcount" in q["sql"]
+        or "FROM tickets_tagcount" in q["sql"]
         for q in queries
     )
 

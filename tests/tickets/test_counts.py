@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Tenant, User
 from tests.factories import ContactFactory, TagFactory, TicketFactory, TicketTagFactory, UserFactory
 from tickets import services
-from tickets.models import Ticket, TicketCount
+from tickets.models import Ticket, TicketCount, TicketTag
 from tickets.selectors import FOLD_SLACK, live_ticket_count
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +238,103 @@ def test_recount_finds_and_fixes_writes_made_around_the_triggers(tenant: Tenant,
     call_command("recount_tickets", stdout=io.StringIO())
     assert kept() == real()
     assert live_ticket_count(tenant=tenant, statuses=["pending"]) == 3
+
+
+def real_tags() -> dict[tuple[Any, ...], int]:
+    rows = (
+        TicketTag.objects.filter(ticket__is_deleted=False)
+        .values_list("tenant_id", "tag_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {tuple(row[:2]): row[2] for row in rows}
+
+
+def kept_tags() -> dict[tuple[Any, ...], int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tenant_id, tag_id, sum(n) FROM tickets_tagcount GROUP BY 1, 2 HAVING sum(n) <> 0"
+        )
+        return {tuple(row[:2]): int(row[2]) for row in cursor.fetchall()}
+
+
+def test_every_kind_of_write_keeps_the_tag_counts_exact(tenant: Tenant, other_tenant: Tenant) -> None:
+    rng = random.Random(11)
+    tags = {t.pk: TagFactory.create_batch(3, tenant=t) for t in (tenant, other_tenant)}
+    tickets = {t.pk: TicketFactory.create_batch(6, tenant=t) for t in (tenant, other_tenant)}
+    # A deleted ticket's tags do not count, whether it is tagged or untagged while deleted.
+    hidden = tickets[tenant.pk][0]
+    Ticket.all_objects.filter(pk=hidden.pk).update(is_deleted=True)
+    link = TicketTag.objects.create(tenant=tenant, ticket=hidden, tag=tags[tenant.pk][0])
+    assert kept_tags() == real_tags() == {}
+    Ticket.all_objects.filter(pk=hidden.pk).update(is_deleted=False)
+    assert kept_tags() == real_tags() == {(tenant.pk, tags[tenant.pk][0].pk): 1}
+    Ticket.all_objects.filter(pk=hidden.pk).update(is_deleted=True)
+    link.delete()
+    Ticket.all_objects.filter(pk=hidden.pk).update(is_deleted=False)
+    assert kept_tags() == real_tags() == {}
+
+    actions = ["tag", "tag_many", "untag", "untag_many", "retag", "delete", "restore", "erase"]
+    for step in range(150):
+        t = rng.choice([tenant, other_tenant])
+        mine = [ticket for ticket in tickets[t.pk] if Ticket.all_objects.filter(pk=ticket.pk).exists()]
+        links = list(TicketTag.objects.filter(tenant=t))
+        action = rng.choice(actions)
+        if action == "tag" and mine:
+            ticket, tag = rng.choice(mine), rng.choice(tags[t.pk])
+            TicketTag.objects.get_or_create(tenant=t, ticket=ticket, tag=tag)
+        elif action == "tag_many" and mine:
+            tag = rng.choice(tags[t.pk])
+            TicketTag.objects.bulk_create(
+                [TicketTag(tenant=t, ticket=ticket, tag=tag) for ticket in mine], ignore_conflicts=True
+            )
+        elif action == "untag" and links:
+            rng.choice(links).delete()
+        elif action == "untag_many":
+            TicketTag.objects.filter(tenant=t, tag=rng.choice(tags[t.pk])).delete()
+        elif action == "retag" and links:
+            link = rng.choice(links)
+            free = [
+                tag
+                for tag in tags[t.pk]
+                if not TicketTag.objects.filter(ticket=link.ticket, tag=tag).exists()
+            ]
+            if free:
+                TicketTag.objects.filter(pk=link.pk).update(tag=free[0])
+        elif action == "delete" and mine:
+            Ticket.all_objects.filter(pk=rng.choice(mine).pk).update(is_deleted=True)
+        elif action == "restore":
+            Ticket.all_objects.filter(tenant=t, is_deleted=True).update(is_deleted=False)
+        elif action == "erase" and mine:  # the tag rows go first (their foreign key is immediate)
+            Ticket.all_objects.filter(pk=rng.choice(mine).pk).delete()
+        assert kept_tags() == real_tags(), (step, action)
+        if rng.random() < 0.2:
+            tickets[t.pk].append(TicketFactory(tenant=t))
+
+
+def test_a_single_tag_lists_total_comes_from_the_tag_counts(
+    tenant: Tenant, agent: User, admin: User, client_for
+) -> None:
+    vip, other = TagFactory(tenant=tenant, name="vip"), TagFactory(tenant=tenant, name="other")
+    for i in range(4):
+        ticket = TicketFactory(tenant=tenant, is_deleted=i == 3)
+        TicketTagFactory(tenant=tenant, ticket=ticket, tag=vip)
+        if i % 2:
+            TicketTagFactory(tenant=tenant, ticket=ticket, tag=other)
+    client = client_for(agent)
+
+    for params, expected, counted in [
+        ("tag=vip", 3, True),
+        ("tag=VIP&ordering=-priority", 3, True),
+        (f"tag={other.pk}", 1, True),
+        ("tag=nosuchtag", 0, False),
+        ("tag=vip&tag=other", 1, False),  # carrying both: counted over the tickets
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/api/tickets?{params}")
+        assert response.json()["pagination"]["total"] == expected, params
+        sql = [q["sql"] for q in ctx.captured_queries]
+        assert any("FROM tickets_tagcount" in q for q in sql) == counted, params
+
+    services.ticket_delete(ticket=Ticket.objects.filter(ticket_tags__tag=other).first(), actor=admin)
+    assert client.get("/api/tickets?tag=vip").json()["pagination"]["total"] == 2

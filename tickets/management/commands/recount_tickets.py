@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tickets.selectors import ticket_counts_differences
+from tickets.selectors import tag_counts_differences, ticket_counts_differences
 from tickets.services import ticket_counts_rebuild
 
 
@@ -14,10 +14,11 @@ class Command(BaseCommand):
     """Compare the trigger-kept counts with the tickets, or count the tickets again."""
 
     help = (
-        "The totals of ticket lists filtered by status, priority and assignee come from counts that "
-        "database triggers keep as tickets change (tickets_ticketcount). Writes that go around the "
-        "triggers (session_replication_role = replica, disabled triggers, a partial data-only "
-        "restore) leave them wrong. --check lists every (tenant, status, priority, assignee) whose "
+        "The totals of ticket lists filtered by status, priority and assignee, or by one tag, come "
+        "from counts that database triggers keep as tickets and their tags change "
+        "(tickets_ticketcount, tickets_tagcount). Writes that go around the triggers "
+        "(session_replication_role = replica, disabled triggers, a partial data-only restore) leave "
+        "them wrong. --check lists every (tenant, status, priority, assignee) and every tag whose "
         "count differs from the tickets and exits 1 if any does; without it, every count is taken "
         "again from the tickets (ticket writes wait meanwhile) and the cached totals are dropped."
     )
@@ -33,6 +34,10 @@ class Command(BaseCommand):
                     f"tenant {tenant} {status}/{priority}/{assignee or 'unassigned'}: "
                     f"counted {kept}, tickets {real}"
                 )
+            tags = tag_counts_differences()
+            for tenant, tag, kept, real in tags:
+                self.stderr.write(f"tenant {tenant} tag {tag}: counted {kept}, tickets {real}")
+            differences += tags
             if differences:
                 raise CommandError(
                     f"{len(differences)} count(s) differ from the tickets; run recount_tickets to fix."
