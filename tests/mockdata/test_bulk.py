@@ -144,6 +144,8 @@ def test_the_bulk_path_stores_each_rows_own_checksum_and_moves_ticket_counters(s
         )
         assert ticket.number == numbers + 1
         assert live_ticket_count(tenant=tenant) == Ticket.objects.filter(tenant=tenant).count()
+    # Every kept count (status/priority/assignee and per tag) matches the imported tickets.
+    assert run("recount_tickets", "--check").ok
 
 
 def entity_rows(table: str) -> int:
