@@ -110,8 +110,8 @@ def _database() -> tuple[dict[str, Any], bool]:
 
 
 _db, EMBEDDED_DATABASE = _database()
-# Django's PostgreSQL backend, counting queries and their durations for /metrics.
-_db["ENGINE"] = "django_prometheus.db.backends.postgresql"
+# Django's PostgreSQL backend, counting queries and their durations for /metrics (django-prometheus).
+_db["ENGINE"] = "supportdesk.backends.postgresql"
 # psycopg's pool needs persistent connections off; Django hands connections back to the pool.
 _db["CONN_MAX_AGE"] = 0
 _db.setdefault("OPTIONS", {})

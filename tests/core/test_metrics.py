@@ -145,3 +145,22 @@ def test_metrics_add_up_across_worker_processes(tmp_path: Path) -> None:
     body = run("scrape")
     # Six health probes in two finished "workers", plus the scrape itself in a third.
     assert "django_http_requests_before_middlewares_total 7.0" in body, body
+
+
+def test_queries_are_counted_by_one_cursor_class_for_every_connection() -> None:
+    """Each connect asks for the connection parameters; the counting cursor class is made once."""
+    from django.db import connection
+    from prometheus_client import REGISTRY
+
+    def executed() -> float:
+        return (
+            REGISTRY.get_sample_value("django_db_execute_total", {"alias": "default", "vendor": "postgresql"})
+            or 0
+        )
+
+    first = connection.get_connection_params()["cursor_factory"]
+    assert connection.get_connection_params()["cursor_factory"] is first
+    before = executed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert executed() == before + 1
