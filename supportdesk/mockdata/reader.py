@@ -36,6 +36,9 @@ from supportdesk.mockdata.spec import (
 )
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# A timestamp PostgreSQL reads as the same instant as Python does: date, "T", time (microseconds at
+# most) and an explicit offset. Once it parses, COPY gets it as it is, not re-written by isoformat.
+COPYABLE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
 AUTHOR_TYPES = ("user", "contact")
 
 
@@ -169,9 +172,10 @@ class RecordReader:
             if not isinstance(raw, str):
                 raise ValueError("expected an ISO-8601 timestamp string")
             try:
-                return parse_datetime(raw)
+                parsed = parse_datetime(raw)
             except ValueError:
                 raise ValueError(f"malformed date {raw!r}") from None
+            return raw if COPYABLE_DATETIME.fullmatch(raw) else parsed
         if f.kind == BOOL:
             if not isinstance(raw, bool):
                 raise ValueError(f"expected true or false, got {json.dumps(raw)[:40]}")

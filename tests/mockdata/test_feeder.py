@@ -155,3 +155,29 @@ def test_progress_is_shown_file_by_file_in_step_order(source: Path) -> None:
         line.removeprefix("reading ") for line in result.out.splitlines() if line.startswith("reading ")
     ]
     assert reading == [e.name for e in ENTITIES]
+
+
+@pytest.mark.parametrize(
+    ("written", "instant"),
+    [
+        ("2026-01-24T20:47:00Z", "2026-01-24T20:47:00+00:00"),
+        ("2026-01-24T22:47:00+02:00", "2026-01-24T20:47:00+00:00"),
+        ("2026-01-24T15:17:00.250000-05:30", "2026-01-24T20:47:00.250000+00:00"),
+        ("2026-01-24T20:47:00.5Z", "2026-01-24T20:47:00.500000+00:00"),
+        ("2026-01-24T20:47:00", "2026-01-24T20:47:00+00:00"),  # no offset: UTC, as the old app stored
+        ("2026-01-24 20:47:00+00:00", "2026-01-24T20:47:00+00:00"),
+        ("20260124T204700Z", "2026-01-24T20:47:00+00:00"),
+    ],
+)
+def test_every_accepted_timestamp_form_is_stored_as_the_instant_it_names(
+    source: Path, written: str, instant: str
+) -> None:
+    tid = json.loads((source / "tickets.json").read_text())[0]["id"]
+    edit(source, "tickets", lambda rs: record(rs, tid).update(createdAt=written, updatedAt=written))
+
+    assert run("migrate_mock_data", "--source", str(source)).ok
+
+    ticket = Ticket.all_objects.get(legacy_id=tid)
+    assert ticket.created_at.isoformat() == instant
+    assert ticket.updated_at == ticket.created_at
+    assert run("verify_migration", "--source", str(source)).ok
