@@ -160,10 +160,31 @@ class EnvelopePagination(BasePagination):
         else:
             self.page = page
             offset = (page - 1) * self.limit
-            rows = list(page_rows(queryset, offset, self.limit, full_text)) if offset < self.total else []
-            has_more = offset + self.limit < self.total
+            # One row more than the page: whether another one follows is read, not taken from the total.
+            rows = list(page_rows(queryset, offset, self.limit + 1, full_text))
+            has_more = len(rows) > self.limit
+            rows = rows[: self.limit]
+            if not full_text and not self._total_fits(offset, len(rows), has_more):
+                self.total = self._recount(queryset, view)
         self.next_cursor = encode_cursor(rows[-1], keys) if has_more and rows else None
         return rows
+
+    def _total_fits(self, offset: int, found: int, has_more: bool) -> bool:
+        """Whether the rows read at ``offset`` are what ``self.total`` says should be there."""
+        expected = max(0, min(self.limit, self.total - offset))
+        return found == expected and has_more == (offset + self.limit < self.total)
+
+    def _recount(self, queryset: QuerySet[Any], view: Any) -> int:
+        """The exact count, when the rows contradict the total (a cached or kept total gone wrong).
+
+        A view learns of it through ``total_disagrees(total, exact)``. A write between reading the
+        total and the rows contradicts it too, and is answered the same way.
+        """
+        exact = queryset.count()
+        disagrees = getattr(view, "total_disagrees", None)
+        if disagrees is not None:
+            disagrees(self.total, exact)
+        return exact
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 from supportdesk.api.negotiation import IgnoreClientAccept
 from supportdesk.api.pagination import FULL_TEXT_COUNT_CAP
 from supportdesk.api.views import ModelViewSet, TenantScopedViewSet
+from supportdesk.caching import TICKETS, invalidate
 from supportdesk.errors import TooLarge, ValidationFailed
 from supportdesk.selectors import get_row, tenant_rows
 from tickets import services
@@ -39,6 +41,8 @@ from tickets.selectors import (
     ticket_tag_ids,
     ticket_thread,
 )
+
+logger = logging.getLogger(__name__)
 
 # Multipart framing around the file; a body bigger than the limit plus this cannot fit.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -124,6 +128,22 @@ class TicketViewSet(ModelViewSet):
         return ticket_list_total(
             tenant=self.tenant_id, user=self.request.user, filters=self.request.query_params, count=count
         )
+
+    def total_disagrees(self, total: int, exact: int) -> None:
+        """The page's rows contradicted the list's total; the response carries the exact count.
+
+        Either a write landed between reading the two, or the total is wrong: a write went around
+        the counting triggers or the services (which keep the cached totals). The cached totals are
+        dropped, and the warning says how to check the kept counts.
+        """
+        logger.warning(
+            "ticket list total %d but %d tickets match (tenant %s); if this repeats, the kept counts "
+            "are off: run `manage.py recount_tickets --check`",
+            total,
+            exact,
+            self.tenant_id,
+        )
+        invalidate(self.tenant_id, TICKETS)
 
     @property
     def expand(self) -> list[str]:
