@@ -5,7 +5,8 @@ every size of 10k / 100k / 1M up to it, on one desk that grows. Other knobs: ``B
 (``migration,latency,ablation,load``), ``BENCH_REPEAT`` (requests per endpoint),
 ``BENCH_LOAD_SECONDS``, ``BENCH_CLIENTS`` (32), ``BENCH_CACHE=database`` (default: a throwaway
 Redis, the production cache), ``BENCH_MIGRATION_TICKETS`` (the migration data set's size; default
-the scale, capped at 100k unless the scale is full). Every figure is also printed as a ratio to a
+the scale, capped at 100k unless the scale is full), ``BENCH_MIGRATION_RUNS`` (import/floor pairs
+per size: 3 below 1M, 1 at 1M; the median pair is reported). Every figure is also printed as a ratio to a
 floor measured in the same run: latency to the bare ``SELECT 1`` round trip, the Django list to
 the bare psycopg list, the migration to a COPY restore. Results go to
 ``bench/results/<scale>.json`` (and ``.md``) and the chart to ``docs/performance-latency.png``.

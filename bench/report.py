@@ -44,6 +44,14 @@ def latency_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _pairs(run: dict[str, Any]) -> str:
+    """Every import/floor pair's ratio when there were several (the cell shows the median pair)."""
+    pairs = run.get("runs") or []
+    if len(pairs) < 2:
+        return ""
+    return " (pairs: " + ", ".join(f"{p['migrate_vs_floor']}x" for p in pairs) + ")"
+
+
 def migration_table(results: dict[str, Any]) -> str:
     rows = results.get("migration") or []
     lines = [
@@ -58,7 +66,7 @@ def migration_table(results: dict[str, Any]) -> str:
         lines.append(
             f"| {run['tickets']:,} | {run['rows']:,} | {run['migrate']['seconds']} s | "
             f"{run['migrate']['peak_rss_mib']} MiB | {run['floor_restore']['seconds']} s | "
-            f"{run['migrate_vs_floor']}x | {run['verify']['seconds']} s "
+            f"{run['migrate_vs_floor']}x{_pairs(run)} | {run['verify']['seconds']} s "
             f"({run['verify']['peak_rss_mib']} MiB) | {run['verify_vs_migrate']}x |"
         )
     return "\n".join(lines)
