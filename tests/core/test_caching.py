@@ -205,3 +205,40 @@ def test_totals_that_read_comments_or_update_times_are_fresh_after_a_reply(
     assert listed({"q": "zebra"}) == (1, [str(quiet.pk)])
     assert listed({"updated_after": since}) == (1, [str(quiet.pk)])
     assert listed({"status": "new"})[0] == 3
+
+
+def test_writes_in_the_django_admin_leave_no_stale_cache(
+    tenant: Tenant, agent: User, client_for, read_twice
+) -> None:
+    """The admin writes around the services; pickers, view counts and totals still follow it."""
+    staff = UserFactory(tenant=tenant, is_staff=True, is_superuser=True)
+    client = client_for(staff)
+    billing = TagFactory(tenant=tenant, name="billing")
+    ticket = TicketFactory(tenant=tenant, status="open", assignee=agent)
+    TicketFactory(tenant=tenant, status="open", assignee=agent)
+    TicketTagFactory(tenant=tenant, ticket=ticket, tag=billing)
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing"]
+    counts = read_twice(lambda: ticket_view_counts(tenant=tenant, user=agent))
+    api = client_for(agent)
+    assert api.get("/api/tickets?tag=billing").json()["pagination"]["total"] == 1
+
+    response = client.post(
+        "/admin/catalog/tag/add/",
+        {"tenant": tenant.pk, "name": "vip", "updated_at_0": "2026-12-03", "updated_at_1": "10:00:00"},
+    )
+    assert response.status_code == 302
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing", "vip"]
+
+    # Deleting a ticket (the change list's bulk action) changes the counts and the totals.
+    response = client.post(
+        "/admin/tickets/ticket/",
+        {"action": "delete_selected", "_selected_action": [ticket.pk], "post": "yes"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ticket_view_counts(tenant=tenant, user=agent) != counts
+    assert api.get("/api/tickets?tag=billing").json()["pagination"]["total"] == 0
+    assert api.get("/api/tickets").json()["pagination"]["total"] == 1
+
+    response = client.post(f"/admin/catalog/tag/{billing.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["vip"]
