@@ -67,7 +67,9 @@ def log_slow_queries(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
     """Execute wrapper: log a query slower than SLOW_QUERY_MS with its duration (the request id comes
-    from the log filter). Parameters are left out: they may hold personal data."""
+    from the log filter). Parameters are left out, as they may hold personal data, unless
+    SLOW_QUERY_PARAMS is on: then the line holds the statement as sent, values included, ready for
+    ``EXPLAIN (ANALYZE, BUFFERS)``."""
     started = time.perf_counter()
     try:
         return execute(sql, params, many, context)
@@ -75,12 +77,27 @@ def log_slow_queries(
         duration_ms = (time.perf_counter() - started) * 1000
         threshold = settings.SLOW_QUERY_MS
         if threshold is not None and duration_ms >= threshold:
+            statement = (settings.SLOW_QUERY_PARAMS and not many and _as_sent(context, sql, params)) or sql
+            limit = SLOW_STATEMENT_CHARS if statement is not sql else SLOW_SQL_CHARS
             slow_query_logger.warning(
                 "slow query %.1fms: %s",
                 duration_ms,
-                sql if len(sql) <= 2000 else sql[:2000] + "…",
+                statement if len(statement) <= limit else statement[:limit] + "…",
                 extra={"duration": round(duration_ms, 1)},
             )
+
+
+# How much of a slow query's text a log line keeps: its SQL alone, or the statement with its values.
+SLOW_SQL_CHARS = 2000
+SLOW_STATEMENT_CHARS = 10_000
+
+
+def _as_sent(context: dict[str, Any], sql: str, params: Any) -> str | None:
+    """The statement with its values as psycopg sent it (client-side binding), or None."""
+    try:
+        return context["connection"].ops.last_executed_query(context["cursor"].cursor, sql, params)
+    except Exception:  # a log line must never fail the query it describes
+        return None
 
 
 def install_slow_query_log(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:

@@ -132,6 +132,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SLOW_QUERY_MS: int | None = env.int("SLOW_QUERY_MS", default=500)
 if SLOW_QUERY_MS is not None and SLOW_QUERY_MS < 0:
     SLOW_QUERY_MS = None
+# Log slow queries with their parameter values (personal data may then reach the logs).
+SLOW_QUERY_PARAMS = env.bool("SLOW_QUERY_PARAMS", default=False)
 # How often (seconds) each process logs its connection pool's state; exhaustion is logged at once.
 POOL_LOG_INTERVAL = env.int("POOL_LOG_INTERVAL", default=60)
 # /readyz opens its own connection with this connect timeout (seconds), never waiting on the pool.

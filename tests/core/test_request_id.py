@@ -137,3 +137,25 @@ def test_the_log_format_is_one_setting() -> None:
     )
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logging_config(log_format="yaml", level="INFO")
+
+
+@pytest.mark.parametrize("with_params", [False, True])
+def test_slow_queries_carry_their_values_only_when_asked(
+    client_for: Callable[[User], Client],
+    agent: User,
+    settings,
+    json_log: Callable[[], list[dict[str, Any]]],
+    with_params: bool,
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SLOW_QUERY_MS = 0
+    settings.SLOW_QUERY_PARAMS = with_params
+    client_for(agent).get("/touch", HTTP_X_REQUEST_ID="slow-2")
+    inserts = [
+        line["message"]
+        for line in json_log()
+        if line["logger"] == "supportdesk.db.slow" and 'INSERT INTO "audit_auditlog"' in line["message"]
+    ]
+    assert inserts, json_log()
+    # The audit row stores the request id: it is in the logged statement only as a value.
+    assert any("'slow-2'" in message for message in inserts) == with_params
+    assert any("%s" in message for message in inserts) != with_params  # as sent: no placeholders left
