@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 
 from accounts.models import Group, Tenant, User
-from accounts.selectors import user_list
+from accounts.selectors import agent_choices, group_choices, user_list
 from catalog.models import Category, Subcategory, Tag
+from catalog.selectors import category_choices, tag_choices
 from companies.models import Contact
+from supportdesk.widgets import QuickSelect, QuickSelectMultiple
 from tickets.choices import Channel, Priority, Status
 
 
@@ -31,21 +34,47 @@ PICKERS = ("assignee", "group", "category", "subcategory", "tags")
 class TicketPickersForm(forms.Form):
     """The pickers a new ticket and a ticket's side panel share, offering the tenant's rows only."""
 
-    assignee = AgentChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="No group")
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, empty_label="None")
-    subcategory = forms.ModelChoiceField(
-        queryset=Subcategory.objects.none(), required=False, empty_label="None"
+    # The tenant's agents and tags can run to hundreds of options: written without a template each.
+    assignee = AgentChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned", widget=QuickSelect
     )
-    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.none(), required=False)
+    group = forms.ModelChoiceField(
+        queryset=Group.objects.none(), required=False, empty_label="No group", widget=QuickSelect
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(), required=False, empty_label="None", widget=QuickSelect
+    )
+    subcategory = forms.ModelChoiceField(
+        queryset=Subcategory.objects.none(), required=False, empty_label="None", widget=QuickSelect
+    )
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.none(), required=False, widget=QuickSelectMultiple
+    )
 
     def scope_pickers(self, tenant: Tenant | uuid.UUID) -> None:
-        """Offer the tenant's agents, groups, categories and tags (each form narrows subcategories)."""
+        """Offer the tenant's agents, groups, categories and tags (each form narrows subcategories).
+
+        A posted value is checked against the queryset; the select offers the same rows from the
+        tenant's cached pickers (``tests/tickets/test_forms.py`` holds the two equal), so showing a
+        form queries nothing for them.
+        """
         fields: Any = self.fields
-        fields["assignee"].queryset = _agents(tenant)
-        fields["group"].queryset = Group.objects.for_tenant(tenant)
-        fields["category"].queryset = Category.objects.for_tenant(tenant)
-        fields["tags"].queryset = Tag.objects.for_tenant(tenant)
+        pickers: dict[str, tuple[Any, Callable[..., list[Any]]]] = {
+            "assignee": (_agents(tenant), agent_choices),
+            "group": (Group.objects.for_tenant(tenant), group_choices),
+            "category": (Category.objects.for_tenant(tenant), category_choices),
+            "tags": (Tag.objects.for_tenant(tenant), tag_choices),
+        }
+        for name, (queryset, cached_rows) in pickers.items():
+            field = fields[name]
+            field.queryset = queryset  # (this also points the widget at the queryset's rows)
+            field.widget.choices = offered(field, cached_rows(tenant=tenant))
+
+
+def offered(field: forms.ModelChoiceField, rows: list[Any]) -> list[tuple[Any, str]]:
+    """The ``(value, label)`` options ``field`` shows for ``rows``, as its own choices would."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    return [*empty, *((row.pk, field.label_from_instance(row)) for row in rows)]
 
 
 class TicketFieldsForm(TicketPickersForm):
