@@ -160,12 +160,18 @@ class EnvelopePagination(BasePagination):
         else:
             self.page = page
             offset = (page - 1) * self.limit
-            # One row more than the page: whether another one follows is read, not taken from the total.
-            rows = list(page_rows(queryset, offset, self.limit + 1, full_text))
-            has_more = len(rows) > self.limit
-            rows = rows[: self.limit]
-            if not full_text and not self._total_fits(offset, len(rows), has_more):
-                self.total = self._recount(queryset, view)
+            if full_text:
+                # Its total is a capped count of matches: a page past it is not read (a deep OFFSET
+                # through a full-text shape is what the cap is there to refuse).
+                rows = list(page_rows(queryset, offset, self.limit, full_text)) if offset < self.total else []
+                has_more = offset + self.limit < self.total
+            else:
+                # One row more than the page: whether another follows is read, not taken from the total.
+                rows = list(page_rows(queryset, offset, self.limit + 1, full_text))
+                has_more = len(rows) > self.limit
+                rows = rows[: self.limit]
+                if not self._total_fits(offset, len(rows), has_more):
+                    self.total = self._recount(queryset, view)
         self.next_cursor = encode_cursor(rows[-1], keys) if has_more and rows else None
         return rows
 

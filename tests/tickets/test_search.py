@@ -14,9 +14,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from supportdesk.api import pagination
 from tests.api_cases import check
 from tests.factories import TicketCommentFactory, TicketFactory, TicketTagFactory
 from tickets import filters as ticket_filters
+from tickets.api import views as ticket_views
 from tickets.selectors import ticket_list, ticket_search_count
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +122,19 @@ def test_deep_offset_pages_read_ids_first_and_keep_the_order(tenant, agent, clie
         check(client.get("/api/tickets?limit=3&page=2"), 200)
     (page_query,) = [q["sql"] for q in ctx.captured_queries if "OFFSET 3" in q["sql"]]
     assert page_query.index("OFFSET 3") > page_query.index("IN (SELECT")
+
+
+def test_a_page_past_the_capped_match_count_reads_nothing(
+    tenant, agent, client_for, vpn_desk, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The cap bounds what a full-text list reads: a page past it is empty, without a query for rows."""
+    monkeypatch.setattr(pagination, "FULL_TEXT_COUNT_CAP", 2)
+    monkeypatch.setattr(ticket_views, "FULL_TEXT_COUNT_CAP", 2)
+    client = client_for(agent)
+    first = check(client.get("/api/tickets?q=vpn&limit=2"), 200)
+    assert len(first["data"]) == 2 and first["pagination"]["total"] == 2
+    assert first["pagination"]["total_exact"] is False and first["pagination"]["next_cursor"] is None
+    with CaptureQueriesContext(connection) as ctx:
+        past = check(client.get("/api/tickets?q=vpn&limit=2&page=2"), 200)
+    assert past["data"] == [] and past["pagination"]["total"] == 2
+    assert not any("ORDER BY" in q["sql"] for q in ctx.captured_queries)
