@@ -48,9 +48,10 @@ class UserViewSet(ModelViewSet):
     @action(detail=False, methods=["get", "patch"])
     def me(self, request: Request) -> Response:
         """The signed-in user; PATCH changes your own name and profile image."""
-        user = get_row(self.get_queryset(), request.user.pk, "User")
         if request.method == "GET":
-            return self.detail_response(user)
+            # Authentication loaded this live, active user's row in this request: no second read.
+            return self.detail_response(request.user)
+        user = get_row(self.get_queryset(), request.user.pk, "User")
         serializer = UserSerializer(
             user, data=request.data, partial=True, context=self.get_serializer_context()
         )

@@ -154,7 +154,7 @@ def test_me_and_tokens_query_counts(agent, client_for, django_assert_num_queries
     for _ in range(3):
         api_token_create(user=agent, actor=agent)
     client = client_for(agent)
-    with django_assert_num_queries(3):  # session, user, row
+    with django_assert_num_queries(2):  # session, user (the row authentication loaded is the answer)
         check(client.get("/api/users/me"), 200)
     with django_assert_num_queries(4):  # session, user, count, page (users joined)
         check(client.get("/api/tokens"), 200)
@@ -321,3 +321,26 @@ def test_token_lookup_loads_the_whole_token_and_user_in_one_query(
     assert authentication.live_token(api_token_digest(key), now) is None
     ApiToken.objects.filter(pk=stored.pk).update(expires_at=None, revoked_at=now)
     assert authentication.live_token(api_token_digest(key), now) is None
+
+
+@pytest.mark.django_db
+def test_me_answers_the_signed_in_users_row_as_it_is_now(tenant, agent, admin, client_for) -> None:
+    """Session or token, ``/users/me`` is the user's own detail: same body, same ETag, never stale."""
+    from accounts.services import user_update
+
+    agent.department = DepartmentFactory(tenant=tenant)
+    agent.save()
+    out = io.StringIO()
+    call_command("create_api_token", agent.email, stdout=out)
+    by_token = Client(headers={"Authorization": f"Token {out.getvalue().strip().splitlines()[-1]}"})
+    by_session = client_for(agent)
+    detail = client_for(admin).get(f"/api/users/{agent.pk}")
+    for client in (by_token, by_session):
+        me = client.get("/api/users/me")
+        assert check(me, 200) == check(detail, 200)
+        assert me["ETag"] == detail["ETag"]
+        assert me.json()["department"] == str(agent.department_id)
+
+    user_update(user=agent, actor=admin, data={"name": "Renamed Agent"})
+    for client in (by_token, by_session):
+        assert check(client.get("/api/users/me"), 200)["name"] == "Renamed Agent"
