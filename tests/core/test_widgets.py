@@ -71,3 +71,13 @@ def test_option_groups_keep_djangos_rendering() -> None:
     html = widget.render("food", "b")
     assert '<optgroup label="Fruit">' in html
     assert parsed(html)[1] == [["a", False, "Apple"], ["b", True, "Banana"], ["c", False, "Carrot"]]
+
+
+def test_labels_are_escaped_like_django_escapes_them_and_safe_ones_kept() -> None:
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    label = "<x> & \"y\" 'z'"
+    html = QuickSelect(choices=[("a'b", label), ("c", mark_safe("<em>kept</em>"))]).render("n", None)
+    assert f'<option value="a&#x27;b">{escape(label)}</option>' in html
+    assert '<option value="c"><em>kept</em></option>' in html
