@@ -236,6 +236,24 @@ def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[st
     )
 
 
+# What an inbox row shows: the ticket's own columns below, its tags, and three related rows by name.
+INBOX_COLUMNS = (
+    "tenant_id", "number", "subject", "status", "priority", "created_at", "updated_at", "resolved_at",
+    "requester__name", "company__name", "assignee__name",
+)  # fmt: skip
+
+
+def inbox_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``queryset`` reading only what an inbox row shows.
+
+    The list selector joins every related row and reads every column, as the ticket page needs;
+    the inbox shows three related rows by name, and never the description (the longest column).
+    """
+    return (
+        queryset.select_related(None).select_related("requester", "company", "assignee").only(*INBOX_COLUMNS)
+    )
+
+
 def ticket_list_total(
     *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any], count: Callable[[], int]
 ) -> int:

@@ -37,6 +37,7 @@ from tickets.forms import BulkUpdateForm, TicketCreateForm, TicketFieldsForm
 from tickets.models import Ticket
 from tickets.selectors import (
     RECENTLY_SOLVED,
+    inbox_rows,
     ticket_attachments,
     ticket_etag,
     ticket_get,
@@ -97,7 +98,7 @@ class TicketListView(TenantScopedMixin, TemplateView):
         page = page_number(params)
         errors: list[str] = []
         try:
-            qs = ticket_list(tenant=self.tenant_id, user=self.user, filters=filters)
+            qs = inbox_rows(ticket_list(tenant=self.tenant_id, user=self.user, filters=filters))
             if view == "solved":
                 qs = qs.filter(resolved_at__gte=timezone.now() - RECENTLY_SOLVED)
             # One row more than a page tells whether there is a next page, without counting them all.

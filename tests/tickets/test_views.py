@@ -7,13 +7,16 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import (
     AttachmentFactory,
     AuditLogFactory,
     CategoryFactory,
+    CompanyFactory,
     ContactFactory,
     SubcategoryFactory,
     TagFactory,
@@ -482,3 +485,18 @@ def test_inbox_with_a_nonsense_page_shows_the_first_page(client_for, agent, tena
     ticket = TicketFactory(tenant=tenant, status="open")
     page = ok(client_for(agent).get(f"/tickets?page={raw}"))
     assert f"/tickets/{ticket.number}" in page
+
+
+def test_the_inbox_reads_only_what_its_rows_show(client_for, agent, tenant) -> None:  # type: ignore[no-untyped-def]
+    company = CompanyFactory(tenant=tenant, name="Initech")
+    TicketFactory(tenant=tenant, assignee=agent, company=company, description="A long story " * 200)
+    with CaptureQueriesContext(connection) as ctx:
+        page = ok(client_for(agent).get("/tickets"))
+    assert "Initech" in page and agent.name in page
+    listed = [
+        q["sql"] for q in ctx.captured_queries if 'FROM "tickets_ticket"' in q["sql"] and "LIMIT" in q["sql"]
+    ]
+    assert len(listed) == 1, listed
+    assert '"tickets_ticket"."description"' not in listed[0]
+    for unused in ("accounts_group", "catalog_category", "catalog_subcategory", "accounts_department"):
+        assert unused not in listed[0], unused
