@@ -10,6 +10,7 @@ Django's rendering; ``tests/core/test_widgets.py`` checks both give the same sel
 from __future__ import annotations
 
 import html
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django import forms
@@ -31,21 +32,36 @@ class QuickSelectMixin:
         choices = [(str("" if key is None else key), label) for key, label in self.choices]
         if any(isinstance(label, list | tuple) for _, label in choices):
             return super().render(name, value, attrs, renderer)  # type: ignore[misc]
-        wanted = set(self.format_value(value))  # type: ignore[attr-defined]
+        wanted = self.format_value(value)  # type: ignore[attr-defined]
         final_attrs = self.build_attrs(self.attrs, attrs)  # type: ignore[attr-defined]
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
-        options = []
-        for key, label in choices:
-            selected = key in wanted
-            if selected and not self.allow_multiple_selected:
-                wanted = set()  # like Django: a single select marks its first match only
-            mark = " selected" if selected else ""
-            options.append(f'<option value="{html.escape(key)}"{mark}>{_escaped(label)}</option>')
-        # Every value and label above is escaped (format_html would cost three times as much).
         return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(final_attrs), mark_safe("".join(options))
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(final_attrs),
+            option_tags(choices, wanted, first_only=not self.allow_multiple_selected),
         )
+
+
+def option_tags(
+    choices: Iterable[tuple[str, Any]], selected: Collection[str], *, first_only: bool = False
+) -> SafeString:
+    """``<option>`` elements for ``(value, label)`` pairs, those in ``selected`` marked selected.
+
+    Values and labels are escaped as Django escapes them (safe strings as they are); ``first_only``
+    marks only the first match, as Django's single select does. The widgets above and the
+    ``{% options %}`` template tag both write their options here.
+    """
+    parts = []
+    wanted = set(selected)
+    for key, label in choices:
+        chosen = key in wanted
+        if chosen and first_only:
+            wanted = set()
+        mark = " selected" if chosen else ""
+        parts.append(f'<option value="{html.escape(key)}"{mark}>{_escaped(label)}</option>')
+    return mark_safe("".join(parts))  # every value and label above is escaped
 
 
 def _escaped(text: Any) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from supportdesk.widgets import option_tags
 
 register = template.Library()
 
@@ -21,11 +22,5 @@ def options(rows: Iterable[Any], value: str = "pk", label: str = "name", selecte
     of the page's rendering time.
     """
     chosen = "" if selected in (None, "") else str(selected)
-    parts = []
-    for row in rows:
-        key = str(getattr(row, value))
-        mark = " selected" if chosen and key == chosen else ""
-        parts.append(
-            f'<option value="{html.escape(key)}"{mark}>{html.escape(str(getattr(row, label)))}</option>'
-        )
-    return mark_safe("".join(parts))  # every value above is escaped
+    pairs = ((str(getattr(row, value)), str(getattr(row, label))) for row in rows)
+    return option_tags(pairs, {chosen} if chosen else set())
