@@ -123,10 +123,11 @@ class Migration:
             self.result.problems = staging.problems(cursor)
             for name in self.only:
                 self.result.steps[name].read = staged.read.get(name, 0)
-                cursor.execute(f"SELECT count(*) FROM {BY_NAME[name].staging} WHERE NOT valid")
-                self.result.steps[name].rejected = cursor.fetchone()[0] + sum(
-                    1 for p in self.result.problems if p.file == BY_NAME[name].file and p.record is None
-                )
+                if self.result.problems:  # a record is invalid only because of a problem
+                    cursor.execute(f"SELECT count(*) FROM {BY_NAME[name].staging} WHERE NOT valid")
+                    self.result.steps[name].rejected = cursor.fetchone()[0] + sum(
+                        1 for p in self.result.problems if p.file == BY_NAME[name].file and p.record is None
+                    )
             reading = time.monotonic() - started
             if staged.unreadable or (self.result.problems and not self.allow_rejects):
                 raise SourceInvalid(self.result)
@@ -184,8 +185,9 @@ class Migration:
     def _step(self, cursor: Any, entity: Entity) -> None:
         cls = f"mig_cls_{entity.name}"
         self._classify(cursor, entity, cls)
-        cursor.execute(f"SELECT count(*) FROM {cls} WHERE action = 'create'")
-        suspended = self._suspend(cursor, entity.table, cursor.fetchone()[0])
+        cursor.execute(f"SELECT action, count(*) FROM {cls} GROUP BY action")
+        counts = dict(cursor.fetchall())
+        suspended = self._suspend(cursor, entity.table, counts.get("create", 0))
         if entity.name == "users":
             self._hash_passwords(cursor, cls)
         if entity.name == "attachments" and not self.dry_run:
@@ -207,13 +209,15 @@ class Migration:
                     self._link(cursor, other, f)
         if suspended is not None:
             bulk.restore(cursor, suspended)
-        cursor.execute(f"SELECT action, count(*) FROM {cls} GROUP BY action")
-        counts = dict(cursor.fetchall())
         step = self.result.steps[entity.name]
         step.created = counts.get("create", 0)
         step.updated = counts.get("update", 0)
         step.unchanged = counts.get("unchanged", 0)
         step.conflicts = counts.get("conflict", 0)
+        if step.conflicts:
+            self._report_conflicts(cursor, entity, cls)
+
+    def _report_conflicts(self, cursor: Any, entity: Entity, cls: str) -> None:
         cursor.execute(f"SELECT legacy_id FROM {cls} WHERE action = 'conflict' ORDER BY legacy_id")
         reason = (
             "differs from the imported history; audit records are never updated"
@@ -435,7 +439,16 @@ class Migration:
 
     def _audit(self, cursor: Any) -> None:
         """One entry per tenant and entity type this run changed; none when nothing changed."""
-        tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=self._changed_tenants(cursor))}
+        changes: dict[str, list[tuple[Any, int, int]]] = {}
+        for name in self.only:
+            cursor.execute(
+                f"SELECT tenant_id, count(*) FILTER (WHERE action = 'create'), "
+                f"count(*) FILTER (WHERE action = 'update') FROM mig_cls_{name} "
+                f"WHERE action IN ('create', 'update') GROUP BY tenant_id"
+            )
+            changes[name] = cursor.fetchall()
+        changed = {*self.created_tenants, *(row[0] for rows in changes.values() for row in rows)}
+        tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=changed)}
         # The import writes in SQL, around the services: drop what is cached about these tenants.
         for tenant_id in tenants:
             invalidate(tenant_id, REFERENCE)
@@ -450,13 +463,8 @@ class Migration:
                 entity_id=tenant_id,
                 changes={"source": str(self.source)},
             )
-        for name in self.only:
-            cursor.execute(
-                f"SELECT tenant_id, count(*) FILTER (WHERE action = 'create'), "
-                f"count(*) FILTER (WHERE action = 'update') FROM mig_cls_{name} "
-                f"WHERE action IN ('create', 'update') GROUP BY tenant_id"
-            )
-            for tenant_id, created, updated in cursor.fetchall():
+        for name, rows in changes.items():
+            for tenant_id, created, updated in rows:
                 audit_record(
                     tenant=tenants[tenant_id],
                     actor=None,
@@ -465,12 +473,3 @@ class Migration:
                     entity_type=name,
                     changes={"created": created, "updated": updated, "source": str(self.source)},
                 )
-
-    def _changed_tenants(self, cursor: Any) -> set[Any]:
-        ids = set(self.created_tenants)
-        for name in self.only:
-            cursor.execute(
-                f"SELECT DISTINCT tenant_id FROM mig_cls_{name} WHERE action IN ('create', 'update')"
-            )
-            ids.update(row[0] for row in cursor.fetchall())
-        return ids

@@ -219,24 +219,39 @@ def check(cursor: Any) -> None:
             {"ids": duplicates},
         )
     for entity in ENTITIES:
-        for f in entity.refs():
-            target = BY_NAME[f.ref or ""]
-            # One join per reference finds both a missing target and one of another tenant.
-            cursor.execute(
-                _problem_sql(
-                    entity,
-                    f"FROM {entity.staging} s LEFT JOIN {target.staging} t ON t.legacy_id = s.{f.column} "
-                    f"WHERE s.{f.column} IS NOT NULL AND (t.legacy_id IS NULL OR t.tenant <> s.tenant)",
-                    f.key,
-                    f"CASE WHEN t.legacy_id IS NULL "
-                    f"THEN 'refers to ' || s.{f.column} || ', which is not in {target.file}' "
-                    f"ELSE 'refers to ' || s.{f.column} || ', a record of another tenant (' "
-                    f"|| t.tenant || ')' END",
-                )
-            )
+        _check_references(cursor, entity)
         for columns in entity.unique_live:
             _check_unique(cursor, entity, columns)
     _check_specific(cursor)
+
+
+def _check_references(cursor: Any, entity: Entity) -> None:
+    """Every reference of ``entity``'s records: to a record that is missing, or of another tenant.
+
+    One pass over the staging table, one join per reference: a table bigger than the temporary
+    buffers is read from the OS again by every scan, so a scan per reference cost more than the joins.
+    """
+    refs = entity.refs()
+    if not refs:
+        return
+    joins, bad, findings = [], [], []
+    for i, f in enumerate(refs):
+        target = BY_NAME[f.ref or ""]
+        joins.append(f"LEFT JOIN {target.staging} t{i} ON t{i}.legacy_id = s.{f.column}")
+        bad.append(f"s.{f.column} IS NOT NULL AND (t{i}.legacy_id IS NULL OR t{i}.tenant <> s.tenant)")
+        findings.append(
+            f"('{f.key}', CASE WHEN s.{f.column} IS NULL THEN NULL WHEN t{i}.legacy_id IS NULL "
+            f"THEN 'refers to ' || s.{f.column} || ', which is not in {target.file}' "
+            f"WHEN t{i}.tenant <> s.tenant THEN 'refers to ' || s.{f.column} "
+            f"|| ', a record of another tenant (' || t{i}.tenant || ')' END)"
+        )
+    cursor.execute(
+        f"INSERT INTO {PROBLEMS} (step, file, record, field, problem, idx, dependant) "
+        f"SELECT {ORDER[entity.name]}, '{entity.file}', s.legacy_id, p.field, p.problem, s._n, false "
+        f"FROM {entity.staging} s {' '.join(joins)} "
+        f"CROSS JOIN LATERAL (VALUES {', '.join(findings)}) p (field, problem) "
+        f"WHERE (({') OR ('.join(bad)})) AND p.problem IS NOT NULL"
+    )
 
 
 def _resolve_department_names(cursor: Any) -> None:

@@ -229,6 +229,31 @@ def test_every_problem_is_reported_not_just_the_first(source: Path) -> None:
     assert Ticket.all_objects.count() == 0
 
 
+def test_each_bad_reference_of_a_record_is_its_own_problem(source: Path, tmp_path: Path) -> None:
+    tickets = source_records(source, "tickets")
+    ticket = tickets[0]
+    foreign = next(u for u in source_records(source, "users") if u["tenantId"] != ticket["tenantId"])
+    edit(
+        source,
+        "tickets",
+        lambda rs: record(rs, ticket["id"]).update(requesterId="con_9_999999", assigneeId=foreign["id"]),
+    )
+    rejects = tmp_path / "rejects.jsonl"
+
+    result = run("migrate_mock_data", "--source", str(source), "--rejects", str(rejects))
+
+    assert not result.ok
+    found = [p for p in map(json.loads, rejects.read_text().splitlines()) if p["file"] == "tickets.json"]
+    assert sorted((p["record"], p["field"], p["problem"]) for p in found) == [
+        (
+            ticket["id"],
+            "assigneeId",
+            f"refers to {foreign['id']}, a record of another tenant ({foreign['tenantId']})",
+        ),
+        (ticket["id"], "requesterId", "refers to con_9_999999, which is not in contacts.json"),
+    ]
+
+
 def test_allow_rejects_loads_the_rest_and_lists_every_dependant(source: Path, tmp_path: Path) -> None:
     tickets = source_records(source, "tickets")
     bad = tickets[0]
