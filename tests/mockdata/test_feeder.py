@@ -38,6 +38,12 @@ def test_copy_text_keeps_every_character(source: Path) -> None:
     assert fingerprint() == before  # the source hash of the awkward records is stable
 
 
+def test_a_copy_line_writes_each_value_as_copy_value_does() -> None:
+    # The line's fast path leaves plain strings as they are: only strings that need nothing escaped.
+    values = ("plain", AWKWARD, "back\\slash", "\\N", "\x7f", "\u2028", "🎫", "", None, True, False, 7)
+    assert feeder.copy_line(values) == "\t".join(feeder.copy_value(v) for v in values) + "\n"
+
+
 def test_a_parse_error_after_several_chunks_is_reported_and_nothing_is_written(
     source: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
