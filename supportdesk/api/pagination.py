@@ -166,12 +166,25 @@ class EnvelopePagination(BasePagination):
                 rows = list(page_rows(queryset, offset, self.limit, full_text)) if offset < self.total else []
                 has_more = offset + self.limit < self.total
             else:
-                # One row more than the page: whether another follows is read, not taken from the total.
-                rows = list(page_rows(queryset, offset, self.limit + 1, full_text))
-                has_more = len(rows) > self.limit
-                rows = rows[: self.limit]
-                if not self._total_fits(offset, len(rows), has_more):
-                    self.total = self._recount(queryset, view)
+                if offset and offset >= self.total:
+                    # Past the end of the total: whether rows are there all the same (a total gone
+                    # wrong) is counted, not walked to. An OFFSET past the end reads every row of the
+                    # list to find none (1M tickets, status=open: 0.2 s warm, 4 s cold); a COUNT
+                    # reads an index.
+                    exact = queryset.count()
+                    if exact != self.total:
+                        self._disagrees(exact, view)
+                    self.total = exact
+                if offset and offset >= self.total:
+                    rows, has_more = [], False
+                else:
+                    # One row more than the page: whether another follows is read, not taken from
+                    # the total.
+                    rows = list(page_rows(queryset, offset, self.limit + 1, full_text))
+                    has_more = len(rows) > self.limit
+                    rows = rows[: self.limit]
+                    if not self._total_fits(offset, len(rows), has_more):
+                        self.total = self._recount(queryset, view)
         self.next_cursor = encode_cursor(rows[-1], keys) if has_more and rows else None
         return rows
 
@@ -187,10 +200,13 @@ class EnvelopePagination(BasePagination):
         total and the rows contradicts it too, and is answered the same way.
         """
         exact = queryset.count()
+        self._disagrees(exact, view)
+        return exact
+
+    def _disagrees(self, exact: int, view: Any) -> None:
         disagrees = getattr(view, "total_disagrees", None)
         if disagrees is not None:
             disagrees(self.total, exact)
-        return exact
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(

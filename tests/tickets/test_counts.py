@@ -390,3 +390,19 @@ def test_a_list_whose_total_fits_its_rows_is_not_counted_again(
             body = client.get(f"/api/tickets?status=open&limit=2&page={page}").json()
         assert body["pagination"]["total"] == 5
         assert not any('COUNT(*) AS "__count"' in q["sql"] for q in ctx.captured_queries), page
+
+
+def test_a_page_past_the_end_is_counted_not_walked_to(tenant: Tenant, agent: User, client_for) -> None:
+    """Far past the end, a COUNT tells whether rows are there: no OFFSET walk through the list."""
+    TicketFactory.create_batch(5, tenant=tenant, status="open")
+    client = client_for(agent)
+
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/api/tickets?status=open&limit=2&page=5000").json()
+
+    assert body["data"] == []
+    assert (body["pagination"]["total"], body["pagination"]["pages"]) == (5, 3)
+    assert body["pagination"]["next_cursor"] is None
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert any('COUNT(*) AS "__count"' in q for q in sql), sql
+    assert not any("OFFSET" in q for q in sql), sql
