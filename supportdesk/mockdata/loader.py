@@ -100,6 +100,8 @@ class Migration:
         self.hashing: Future[list[tuple[str, str]]] | None = None
         self.stop_hashing = threading.Event()
         self.result = RunResult(steps={name: StepResult() for name in self.only})
+        # Per step, per tenant: rows created and updated (for the audit).
+        self.changes: dict[str, dict[Any, dict[str, int]]] = {}
 
     def run(self) -> RunResult:
         # Passwords are hashed in a thread while the later steps run in PostgreSQL (see _hash_passwords).
@@ -185,15 +187,21 @@ class Migration:
     def _step(self, cursor: Any, entity: Entity) -> None:
         cls = f"mig_cls_{entity.name}"
         self._classify(cursor, entity, cls)
-        cursor.execute(f"SELECT action, count(*) FROM {cls} GROUP BY action")
-        counts = dict(cursor.fetchall())
+        # One pass gives the step's totals and, per tenant, what the audit records.
+        cursor.execute(f"SELECT tenant_id, action, count(*) FROM {cls} GROUP BY tenant_id, action")
+        counts: dict[str, int] = {}
+        for tenant_id, action, n in cursor.fetchall():
+            counts[action] = counts.get(action, 0) + n
+            if action in ("create", "update"):
+                self.changes.setdefault(entity.name, {}).setdefault(tenant_id, {})[action] = n
         suspended = self._suspend(cursor, entity.table, counts.get("create", 0))
         if entity.name == "users":
             self._hash_passwords(cursor, cls)
         if entity.name == "attachments" and not self.dry_run:
             self._store_files(cursor, cls)
         self._insert(cursor, entity, cls, bulk_load=suspended is not None)
-        self._update(cursor, entity, cls)
+        if counts.get("update"):
+            self._update(cursor, entity, cls)
         if entity.name == "groups":
             self._memberships(cursor, cls)
         # Links to records of this step (or of steps not in this run) can be made now.
@@ -246,6 +254,8 @@ class Migration:
         # Without statistics the planner takes a table of 270k comments for a few hundred rows and
         # resolves their references by an index lookup each.
         staging.analyze_temporary(cursor, cls)
+        if entity.table in self.empty:
+            return  # nothing was there before this run: every row is new, none is pending
         if entity.name == "audit_logs":
             cursor.execute(f"UPDATE {cls} SET action = 'conflict' WHERE action = 'pending'")
             return
@@ -439,15 +449,7 @@ class Migration:
 
     def _audit(self, cursor: Any) -> None:
         """One entry per tenant and entity type this run changed; none when nothing changed."""
-        changes: dict[str, list[tuple[Any, int, int]]] = {}
-        for name in self.only:
-            cursor.execute(
-                f"SELECT tenant_id, count(*) FILTER (WHERE action = 'create'), "
-                f"count(*) FILTER (WHERE action = 'update') FROM mig_cls_{name} "
-                f"WHERE action IN ('create', 'update') GROUP BY tenant_id"
-            )
-            changes[name] = cursor.fetchall()
-        changed = {*self.created_tenants, *(row[0] for rows in changes.values() for row in rows)}
+        changed = {*self.created_tenants, *(t for per_tenant in self.changes.values() for t in per_tenant)}
         tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=changed)}
         # The import writes in SQL, around the services: drop what is cached about these tenants.
         for tenant_id in tenants:
@@ -463,13 +465,17 @@ class Migration:
                 entity_id=tenant_id,
                 changes={"source": str(self.source)},
             )
-        for name, rows in changes.items():
-            for tenant_id, created, updated in rows:
+        for name in self.only:
+            for tenant_id, done in self.changes.get(name, {}).items():
                 audit_record(
                     tenant=tenants[tenant_id],
                     actor=None,
                     actor_label=ACTOR_LABEL,
                     action="import.applied",
                     entity_type=name,
-                    changes={"created": created, "updated": updated, "source": str(self.source)},
+                    changes={
+                        "created": done.get("create", 0),
+                        "updated": done.get("update", 0),
+                        "source": str(self.source),
+                    },
                 )

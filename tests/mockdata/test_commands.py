@@ -64,6 +64,10 @@ def test_clean_load_transforms_every_entity(source: Path) -> None:
     # one audit entry per tenant and entity type changed, plus the tenant itself
     entries = AuditLog.objects.filter(actor_label="migrate_mock_data")
     assert entries.filter(action="import.applied", entity_type="tickets").count() == 2
+    per_tenant = entries.filter(action="import.applied", entity_type="tickets")
+    assert sorted(e.changes["created"] for e in per_tenant) == sorted(
+        sum(1 for t in tickets if t["tenantId"] == tenant) for tenant in {t["tenantId"] for t in tickets}
+    )
     assert entries.filter(action="import.created", entity_type="tenant").count() == 2
     # the old audit log is imported as history
     assert AuditLog.objects.filter(legacy_id__startswith="aud_").count() == len(
