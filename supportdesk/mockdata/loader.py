@@ -151,7 +151,7 @@ class Migration:
                 self._remember(cursor, BY_NAME[name], bulk_load=suspended is not None)
             if suspended is not None:
                 bulk.restore(cursor, suspended)
-            self._audit(cursor)
+            self._audit()
             if self.dry_run:
                 transaction.set_rollback(True)
             else:
@@ -447,7 +447,7 @@ class Migration:
             f"WHERE c.action IN ('create', 'update') {on_conflict}"
         )
 
-    def _audit(self, cursor: Any) -> None:
+    def _audit(self) -> None:
         """One entry per tenant and entity type this run changed; none when nothing changed."""
         changed = {*self.created_tenants, *(t for per_tenant in self.changes.values() for t in per_tenant)}
         tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=changed)}
