@@ -166,16 +166,17 @@ class EnvelopePagination(BasePagination):
                 rows = list(page_rows(queryset, offset, self.limit, full_text)) if offset < self.total else []
                 has_more = offset + self.limit < self.total
             else:
-                if offset and offset >= self.total:
-                    # Past the end of the total: whether rows are there all the same (a total gone
-                    # wrong) is counted, not walked to. An OFFSET past the end reads every row of the
-                    # list to find none (1M tickets, status=open: 0.2 s warm, 4 s cold); a COUNT
-                    # reads an index.
+                past_end = offset > 0 and offset >= self.total
+                if past_end:
+                    # Whether rows are there all the same (a total gone wrong) is counted, not
+                    # walked to. An OFFSET past the end reads every row of the list to find none
+                    # (1M tickets, status=open: 0.2 s warm, 4 s cold); a COUNT reads an index.
                     exact = queryset.count()
                     if exact != self.total:
                         self._disagrees(exact, view)
                     self.total = exact
-                if offset and offset >= self.total:
+                    past_end = offset >= exact
+                if past_end:
                     rows, has_more = [], False
                 else:
                     # One row more than the page: whether another follows is read, not taken from
