@@ -110,6 +110,7 @@ def endpoints(db: Database) -> dict[str, str]:
         "contacts list": "/api/contacts?page=1&limit=10",
         "inbox (HTML)": "/tickets",
         "ticket page (HTML)": f"/tickets/{number}",
+        "dashboard (HTML)": "/dashboard",
         # The first request after a ticket write, when the cached totals are stale.
         "list page 1 after a write": f"afterwrite:{t}?page=1&limit=10",
         "status=open after a write": f"afterwrite:{t}?status=open",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from bench import dataset
@@ -50,10 +51,13 @@ def cases(user_email: str) -> list[Case]:
     """(name, before SQL, after SQL, indexes to drop for "before", SQL run before "after")."""
     from django.contrib.postgres.search import SearchQuery, SearchRank
     from django.db import connection
-    from django.db.models import Exists, F, OuterRef, Q
+    from django.db.models import Count, Exists, F, OuterRef, Q
+    from django.utils import timezone
 
     from accounts.models import User
     from supportdesk.api.pagination import page_rows
+    from tickets import reports
+    from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
     from tickets.filters import COMMENT_SEARCH_VECTOR, SEARCH_CONFIG, TICKET_SEARCH_VECTOR
     from tickets.models import Ticket, TicketComment, TicketTag
     from tickets.selectors import live_count_query, ticket_list, ticket_tag_ids
@@ -138,6 +142,27 @@ def cases(user_email: str) -> list[Case]:
 
         return sql
 
+    def summary_grouped() -> str:
+        # The dashboard's open summary before: a COUNT of the open tickets by status and priority.
+        qs = (
+            Ticket.objects.for_tenant(tenant)
+            .filter(status__in=OPEN_STATUSES)
+            .values("status", "priority")
+            .annotate(n=Count("id"), unassigned=Count("id", filter=Q(assignee__isnull=True)))
+        )
+        return _sql(qs)
+
+    def summary_counts() -> str:
+        query, params = live_count_query(tenant, list(reports.open_summary_counts().values()))
+        with connection.cursor() as cursor:
+            return cursor.mogrify(query, params)
+
+    month_ago = timezone.now() - timedelta(days=30)
+
+    def resolved_per_day(qs: Any) -> Callable[[], str]:
+        return lambda: _sql(reports.per_day(qs, "resolved_at", month_ago))
+
+    tickets = Ticket.objects.for_tenant(tenant)
     rare = page({"tag": dataset.RARE_TAG})
     return [
         ("list page 1 (index on tenant, created_at)", page({}), page({}), recent, ""),
@@ -190,6 +215,20 @@ def cases(user_email: str) -> list[Case]:
             "status+priority total after a write: COUNT -> counts",
             status_count,
             live_counts(statuses=["open", "pending"], priorities=["high"], assignees=None),
+            (),
+            "",
+        ),
+        (
+            "dashboard open summary: COUNT by status, priority -> counts",
+            summary_grouped,
+            summary_counts,
+            (),
+            "",
+        ),
+        (
+            "dashboard resolved per day: + solved status (partial index)",
+            resolved_per_day(tickets),
+            resolved_per_day(tickets.filter(status__in=SOLVED_STATUSES)),
             (),
             "",
         ),

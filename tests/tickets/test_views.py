@@ -26,7 +26,8 @@ from tests.factories import (
     UserFactory,
 )
 from tests.helpers import assert_audited
-from tickets.choices import Priority, Status
+from tickets import reports
+from tickets.choices import OPEN_STATUSES, Priority, Status
 from tickets.models import Ticket, TicketComment
 from tickets.selectors import ticket_etag
 from tickets.services import ticket_update
@@ -478,6 +479,27 @@ def test_dashboard_counts_chart_and_oldest(
     assert "<svg" in page and "<polyline" in page
     assert f'<a href="/tickets?priority=urgent">Urgent</a></th><td class="num">{rows}</td>' in page
     assert f"Created ({rows + 1})" in page and "Resolved (1)" in page
+
+
+def test_dashboard_summary_counts_the_live_open_tickets(tenant, agent, other_tenant) -> None:  # type: ignore[no-untyped-def]
+    TicketFactory.create_batch(2, tenant=tenant, status=Status.NEW, priority=Priority.HIGH)
+    TicketFactory(tenant=tenant, status=Status.PENDING, priority=Priority.LOW, assignee=agent)
+    TicketFactory(tenant=tenant, status=Status.ON_HOLD, priority=Priority.HIGH, assignee=agent)
+    TicketFactory(tenant=tenant, status=Status.OPEN, priority=Priority.URGENT, is_deleted=True)
+    TicketFactory(tenant=tenant, status=Status.CLOSED, resolved_at=timezone.now(), closed_at=timezone.now())
+    TicketFactory(tenant=other_tenant, status=Status.NEW)
+    moved = TicketFactory(tenant=tenant, status=Status.OPEN, priority=Priority.URGENT)
+    ticket_update(ticket=moved, actor=agent, data={"status": Status.RESOLVED, "assignee": agent})
+    summary = reports.open_summary(tenant=tenant)
+    live_open = Ticket.objects.filter(tenant=tenant, is_deleted=False, status__in=OPEN_STATUSES)
+    assert summary.total == live_open.count() == 4
+    assert [(s, n) for s, _, n in summary.by_status] == [
+        (s.value, live_open.filter(status=s).count()) for s in OPEN_STATUSES
+    ]
+    assert {p: n for p, _, n in summary.by_priority} == {
+        p.value: live_open.filter(priority=p).count() for p in Priority
+    }
+    assert summary.unassigned == live_open.filter(assignee__isnull=True).count() == 2
 
 
 @pytest.mark.parametrize("raw", ["abc", "0", "-3", ""])
