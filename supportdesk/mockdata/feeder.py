@@ -21,6 +21,7 @@ run stops with an error before anything is written to the desk's tables.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime
 import io
@@ -186,8 +187,9 @@ def estimated_records(path: Path) -> int:
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     records = 0
-    with contextlib.suppress(ijson.JSONError, ijson.IncompleteJSONError):
-        for _ in ijson.items(io.BytesIO(head), "item"):
+    # An estimate: whatever is wrong with the file, its reader reports it.
+    with contextlib.suppress(ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError):
+        for _ in ijson.items(io.BytesIO(head.removeprefix(codecs.BOM_UTF8)), "item"):
             records += 1
     if len(head) >= size or records == 0:
         return records

@@ -121,6 +121,8 @@ class Migration:
             started = time.monotonic()
             staged = staging.stage_source(cursor, self.source, self.progress)
             staging.check(cursor)
+            if self.only != STEPS:
+                staging.check_outside(cursor, self.only)
             staging.reject(cursor)
             self.result.problems = staging.problems(cursor)
             for name in self.only:

@@ -7,6 +7,7 @@ later in PostgreSQL over the staging tables (see ``staging.py``).
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import hashlib
 import ipaddress
@@ -40,6 +41,11 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 # most) and an explicit offset. Once it parses, COPY gets it as it is, not re-written by isoformat.
 COPYABLE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
 AUTHOR_TYPES = ("user", "contact")
+# Ids (a record's own and its tenant's) are stored in columns of this length.
+ID_LENGTH = 64
+# Keys of a record that are stored somewhere besides the entity's fields.
+STORED_KEYS = ("id", "tenantId", "memberIds", "authorType")
+NUL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,20 @@ def source_hash(record: Any, extra: str = "") -> str:
     Stored in ``ImportedRecord.source_hash``: changing what it hashes makes every record of every
     earlier import look changed.
     """
-    text = _CANONICAL.encode(record)
+    return _md5(_CANONICAL.encode(record), extra)
+
+
+def _md5(text: str, extra: str) -> str:
     return hashlib.md5((text + extra).encode(), usedforsecurity=False).hexdigest()
+
+
+def has_nul(value: Any) -> bool:
+    """Whether ``value`` holds a NUL character anywhere (PostgreSQL stores none in text or jsonb)."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(map(has_nul, value))
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -140,8 +158,11 @@ class RecordReader:
             for f in entity.fields
         ]
         self._columns = [f.column for f in entity.fields]
+        self._keys = list(dict.fromkeys(f.key for f in entity.fields if f.key not in STORED_KEYS))
 
     def _problem(self, rid: str | None, index: int, field: str | None, message: str) -> Problem:
+        if rid is not None and NUL in rid:  # shown (and kept in the problems table) escaped
+            rid = rid.replace(NUL, "\\u0000")
         return Problem(self.entity.file, rid, field, message, index)
 
     def _convert(self, f: Field, raw: Any) -> Any:
@@ -175,6 +196,13 @@ class RecordReader:
                 parsed = parse_datetime(raw)
             except ValueError:
                 raise ValueError(f"malformed date {raw!r}") from None
+            if parsed.year in (1, 9999):
+                # Python (and so the desk) reads years 1 to 9999 only; at the edges an offset can
+                # move the instant out of them, though PostgreSQL would store it.
+                try:
+                    parsed.astimezone(datetime.UTC)
+                except OverflowError:
+                    raise ValueError(f"date {raw!r} is out of range (years 1 to 9999 in UTC)") from None
             return raw if COPYABLE_DATETIME.fullmatch(raw) else parsed
         if f.kind == BOOL:
             if not isinstance(raw, bool):
@@ -189,6 +217,8 @@ class RecordReader:
                 raise ValueError("expected an object or array")
             return json.dumps(raw, default=str)
         if f.kind == IP:
+            if "%" in str(raw):  # a scoped IPv6 address (fe80::1%eth0): Python reads it, PostgreSQL not
+                raise ValueError(f"malformed IP address {raw!r} (no %zone suffix)")
             try:
                 return str(ipaddress.ip_address(str(raw).strip()))
             except ValueError:
@@ -202,12 +232,23 @@ class RecordReader:
             problems.append(self._problem(None, index, None, "record is not a JSON object"))
             return Row(None, (), problems, [])
         rid = record.get("id")
-        if not isinstance(rid, str) or not rid.strip() or len(rid) > 64:
+        if not isinstance(rid, str) or not rid.strip():
             problems.append(self._problem(None, index, "id", "missing or malformed id"))
             return Row(None, (), problems, [])
+        if len(rid) > ID_LENGTH:
+            message = f"id {rid[:ID_LENGTH]!r}... is longer than {ID_LENGTH} characters"
+            problems.append(self._problem(None, index, "id", message))
+            return Row(None, (), problems, [])
         tenant = record.get("tenantId")
-        if not isinstance(tenant, str) or not tenant.strip():
+        if tenant is None or tenant == "":
             problems.append(self._problem(rid, index, "tenantId", "missing required field"))
+            return Row(rid, (), problems, [])
+        if not isinstance(tenant, str) or not tenant.strip() or len(tenant) > ID_LENGTH:
+            message = (
+                f"expected a tenant id (a string of at most {ID_LENGTH} characters), "
+                f"got {json.dumps(tenant)[:40]}"
+            )
+            problems.append(self._problem(rid, index, "tenantId", message))
             return Row(rid, (), problems, [])
 
         raw_values = record
@@ -244,21 +285,52 @@ class RecordReader:
         if entity.name == "groups":
             members = self._members(record.get("memberIds"), rid, index, problems)
 
+        text = _CANONICAL.encode(record)
+        if "\\u0000" in text:  # JSON writes a NUL as \u0000: rare, then looked at
+            stored = self._storable(record, values, members, index, problems)
+            if stored is None:
+                return Row(None, (), problems, [])
+            members = stored
         row = (
             index,
             new_id_text(),
             rid,
             tenant,
             *[values[column] for column in self._columns],
-            source_hash(record, extra_hash),
+            _md5(text, extra_hash),
             not problems,
         )
         return Row(rid, row, problems, members)
 
+    def _storable(
+        self,
+        record: dict[str, Any],
+        values: dict[str, Any],
+        members: list[str],
+        index: int,
+        problems: list[Problem],
+    ) -> list[str] | None:
+        """Report each stored key holding a NUL character and leave its value out of the staging
+        row; the group members left, or None when the id or tenant holds one (the record then has
+        no staging row)."""
+        staged = True
+        for key in (*STORED_KEYS, *self._keys):
+            if not has_nul(record.get(key)):
+                continue
+            message = "contains a NUL character (\\u0000), which the database cannot store"
+            problems.append(self._problem(record["id"], index, key, message))
+            staged = staged and key not in ("id", "tenantId")
+            if key == "memberIds":
+                members = []
+            for f in self.entity.fields:
+                if f.key == key or (key == "authorType" and f.key == "authorId"):
+                    values[f.column] = None
+        return members if staged else None
+
     def _split_author(self, raw: dict[str, Any], rid: str, index: int, problems: list[Problem]) -> None:
         kind = raw.get("authorType")
         author = raw.get("authorId")
-        if kind is None or author is None:
+        if kind is None or author is None or author == "":
             field = "authorType" if kind is None else "authorId"
             problems.append(self._problem(rid, index, field, "missing required field"))
             return
@@ -325,6 +397,74 @@ class RecordReader:
         yield from read_array(path, self.entity.file, self.row, progress)
 
 
+# A JSON escape of a UTF-16 surrogate: a high one with the low one after it (a pair: one character,
+# as JSON writers escape emoji), or either alone — no character at all. ijson's C parser turns a
+# lone high one into "?" and a lone low one into bytes that are not UTF-8, so they are found here.
+SURROGATE_ESCAPE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+class SurrogateCheck:
+    """A binary file that raises SourceUnreadable, naming the byte, at an unpaired surrogate escape.
+
+    It sits between the file and ijson: a ``find`` per chunk read, and a regular expression only
+    over chunks holding a surrogate escape at all.
+    """
+
+    def __init__(self, handle: Any, label: str) -> None:
+        self.handle, self.label = handle, label
+        self.tail = b""  # the last bytes of the previous chunk, where an escape may be cut in two
+        self.offset = handle.tell()  # of ``tail`` in the file
+        self.skip = 0  # of ``tail`` already taken by the last match
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size)
+        if len(chunk) > 11 and not any(m in chunk or m in self.tail + chunk[:11] for m in (b"\\ud", b"\\uD")):
+            self.offset += len(self.tail) + len(chunk) - 11
+            self.tail, self.skip = chunk[-11:], 0
+            return chunk  # no surrogate escape in it (the usual case): nothing to look at
+        text = self.tail + chunk
+        # A pair of escapes is 12 bytes: one starting in the last 11 waits for the next chunk.
+        done = len(text) - (min(len(text), 11) if chunk else 0)
+        pos = self.skip
+        if b"\\ud" in text or b"\\uD" in text:
+            for match in SURROGATE_ESCAPE.finditer(text, pos):
+                if match.start() >= done:
+                    break
+                pos = match.end()
+                if match.group(0)[3:4] not in b"cdefCDEF" and match.group(1) is not None:
+                    continue  # a pair
+                backslash = match.start() - 1
+                while backslash >= 0 and text[backslash] == ord("\\"):
+                    backslash -= 1
+                if (match.start() - 1 - backslash) % 2 == 0:  # not itself escaped ("\\\\ud800")
+                    raise SourceUnreadable(
+                        Problem(
+                            self.label, None, None,
+                            f"an unpaired UTF-16 surrogate ({match.group(0)[:6].decode()}) at byte "
+                            f"{self.offset + match.start()}: not valid Unicode text",
+                        )
+                    )  # fmt: skip
+        self.skip = max(0, pos - done)
+        self.offset += done
+        self.tail = text[done:]
+        return chunk
+
+
+def json_start(head: bytes, label: str) -> int:
+    """Where the JSON array of a file starting with ``head`` begins: after a UTF-8 byte order mark,
+    which some Windows tools write. Raises SourceUnreadable for anything but an array of UTF-8 text."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head[:4]:
+        raise SourceUnreadable(
+            Problem(label, None, None, "the file is UTF-16 or UTF-32 text; save it as UTF-8")
+        )
+    start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    if not head[start:].lstrip().startswith(b"["):
+        raise SourceUnreadable(Problem(label, None, None, "unreadable JSON: expected an array of records"))
+    return start
+
+
 def read_array(
     path: Path,
     label: str,
@@ -335,15 +475,12 @@ def read_array(
         raise SourceUnreadable(Problem(label, None, None, "file missing"))
     total = path.stat().st_size
     with path.open("rb") as handle:
-        head = handle.read(64).lstrip()
-        if not head.startswith(b"["):
-            raise SourceUnreadable(
-                Problem(label, None, None, "unreadable JSON: expected an array of records")
-            )
-        handle.seek(0)
+        start = json_start(handle.read(64), label)
+        handle.seek(start)
         index = 0
         try:
-            for index, record in enumerate(ijson.items(handle, "item", use_float=True)):
+            records = ijson.items(SurrogateCheck(handle, label), "item", use_float=True)
+            for index, record in enumerate(records):
                 yield convert(record, index)
                 if progress is not None and index % 2000 == 0:
                     progress(handle.tell(), total)

@@ -14,7 +14,7 @@ from typing import Any
 
 from supportdesk.ids import new_id
 from supportdesk.mockdata.feeder import Feed, FileRead
-from supportdesk.mockdata.reader import Problem, SourceUnreadable, read_array
+from supportdesk.mockdata.reader import ID_LENGTH, Problem, SourceUnreadable, has_nul, read_array
 from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, SQL_TYPES, TENANTS_FILE, Entity
 
 Progress = Callable[[str, int, int], None]
@@ -24,6 +24,7 @@ PROBLEMS = "mig_problems"
 TENANTS = "mig_stg_tenants"
 # Statistics target for the temporary tables (PostgreSQL's default is 100: a 30,000-row sample).
 TEMP_STATISTICS = 30
+TENANT_NAME_LENGTH = 200  # accounts_tenant.name
 
 
 def staging_columns(entity: Entity) -> list[str]:
@@ -167,14 +168,26 @@ def _stage_tenants(cursor: Any, source: Path, staged: Staged) -> None:
     if not path.exists():
         return
 
+    seen: set[str] = set()
+
     def convert(record: Any, index: int) -> tuple[str, str] | Problem:
-        if (
+        if not (
             isinstance(record, dict)
             and isinstance(record.get("id"), str)
+            and record["id"].strip()
             and isinstance(record.get("name"), str)
+            and record["name"].strip()
         ):
-            return (record["id"], record["name"])
-        return Problem(TENANTS_FILE, None, None, "expected {id, name}", index)
+            return Problem(TENANTS_FILE, None, None, "expected {id, name}", index)
+        rid, name = record["id"], record["name"]
+        for key, value, limit in (("id", rid, ID_LENGTH), ("name", name, TENANT_NAME_LENGTH)):
+            if has_nul(value) or len(value) > limit:
+                found = "contains a NUL character" if has_nul(value) else f"longer than {limit} characters"
+                return Problem(TENANTS_FILE, rid[:ID_LENGTH].replace("\x00", "\\u0000"), key, found, index)
+        if rid in seen:
+            return Problem(TENANTS_FILE, rid, "id", "duplicate id (the tenant is listed twice)", index)
+        seen.add(rid)
+        return (rid, name)
 
     with cursor.copy(f"COPY {TENANTS} (legacy_id, name) FROM STDIN") as copy:
         try:
@@ -225,6 +238,42 @@ def check(cursor: Any) -> None:
     _check_specific(cursor)
 
 
+def check_outside(cursor: Any, only: tuple[str, ...]) -> None:
+    """With ``--only``, a reference to a step left out must name a row already in the database.
+
+    Otherwise it would be loaded as empty (a user without their department, a contact without
+    their company) and stay so: the next full run finds the record unchanged.
+    """
+    for entity in ENTITIES:
+        if entity.name not in only:
+            continue
+        outside = [f for f in entity.refs() if f.ref not in only]
+        if entity.name == "groups" and "users" not in only:
+            cursor.execute(
+                f"INSERT INTO {PROBLEMS} (step, file, record, field, problem, idx, dependant) "
+                f"SELECT {ORDER['groups']}, '{entity.file}', m.group_id, 'memberIds', "
+                f"'refers to ' || m.user_id || ', which is not in the database "
+                f"(users is not a step of this run)', "
+                f"g._n, false FROM {MEMBERS} m JOIN {entity.staging} g ON g.legacy_id = m.group_id "
+                f"LEFT JOIN accounts_tenant tn ON tn.legacy_id = m.tenant "
+                f"WHERE NOT EXISTS (SELECT FROM accounts_user d "
+                f"WHERE d.tenant_id = tn.id AND d.legacy_id = m.user_id)"
+            )
+        for f in outside:
+            target = BY_NAME[f.ref or ""]
+            cursor.execute(
+                _problem_sql(
+                    entity,
+                    f"FROM {entity.staging} s LEFT JOIN accounts_tenant tn ON tn.legacy_id = s.tenant "
+                    f"WHERE s.{f.column} IS NOT NULL AND NOT EXISTS (SELECT FROM {target.table} d "
+                    f"WHERE d.tenant_id = tn.id AND d.legacy_id = s.{f.column})",
+                    f.key,
+                    f"'refers to ' || s.{f.column} || ', which is not in the database "
+                    f"({target.name} is not a step of this run)'",
+                )
+            )
+
+
 def _check_references(cursor: Any, entity: Entity) -> None:
     """Every reference of ``entity``'s records: to a record that is missing, or of another tenant.
 
@@ -268,16 +317,19 @@ def _resolve_department_names(cursor: Any) -> None:
 def _check_unique(cursor: Any, entity: Entity, columns: tuple[str, ...]) -> None:
     keys = ", ".join(f"lower(s.{c}::text)" for c in columns)
     not_blank = " AND ".join(f"s.{c}::text <> ''" for c in columns)
+    # A user signs in by email, so an email is unique among the live users of every tenant.
     scope = "" if entity.name == "users" else "s.tenant, "
+    live = "NOT s.is_deleted AND " if entity.has_soft_delete else ""
     label = " and ".join(columns)
     cursor.execute(
         _problem_sql(
             entity,
             f"FROM (SELECT s.*, count(*) OVER (PARTITION BY {scope}{keys}) AS copies "
-            f"FROM {entity.staging} s WHERE NOT s.is_deleted AND {not_blank}) s WHERE s.copies > 1",
+            f"FROM {entity.staging} s WHERE {live}{not_blank}) s WHERE s.copies > 1",
             columns[-1],
             f"'{label} ' || quote_literal(s.{columns[-1]}) || ' is used by ' || s.copies || "
-            f"' live records{'' if entity.name == 'users' else ' of this tenant'}'",
+            f"' {'live ' if entity.has_soft_delete else ''}records"
+            f"{'' if entity.name == 'users' else ' of this tenant'}'",
         )
     )
 

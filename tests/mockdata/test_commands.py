@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -174,6 +175,27 @@ def _missing_file(source: Path) -> tuple[str, str | None]:
     return "attachments.json", attachment["id"]
 
 
+def _same_email(source: Path) -> tuple[str, str | None]:
+    users = source_records(source, "users")
+    return _set("users", "email", users[0]["email"].upper(), 1)(source)
+
+
+def _tag_twice(source: Path) -> tuple[str, str | None]:
+    edit(source, "ticket_tags", lambda rs: rs.append({**rs[0], "id": "ttg_again"}))
+    return "ticket_tags.json", "ttg_again"
+
+
+def _lone_surrogate(source: Path) -> tuple[str, str | None]:
+    # Half of an escaped emoji ("\ud83d\ude00" is one character): no character at all.
+    _set("ticket_comments", "body", "half \ud800 an emoji; whole: \U0001f600")(source)
+    return "ticket_comments.json", None
+
+
+def _long_id(source: Path) -> tuple[str, str | None]:
+    edit(source, "tags", lambda rs: rs.append({**rs[0], "id": "tag_" + "x" * 70}))
+    return "tags.json", None
+
+
 BAD_INPUTS = {
     "truncated json": (_truncate, "unreadable or truncated JSON"),
     "missing required field": (_drop("tickets", "subject"), "missing required field"),
@@ -187,6 +209,21 @@ BAD_INPUTS = {
     ),
     "reference to another tenant": (_other_tenant, "a record of another tenant"),
     "attachment file missing": (_missing_file, "file missing"),
+    # What the database would refuse, found while reading and named like every other problem.
+    "NUL character in a text": (_set("tickets", "subject", "Printer\x00jam"), "NUL character (\\u0000)"),
+    "NUL character in a JSON value": (
+        _set("audit_logs", "changes", {"status": {"before": "a\x00", "after": "b"}}),
+        "NUL character",
+    ),
+    "unpaired surrogate": (_lone_surrogate, "an unpaired UTF-16 surrogate (\\ud800) at byte"),
+    "email of another user of the source": (_same_email, "is used by 2 live records"),
+    "comment author left empty": (_set("ticket_comments", "authorId", ""), "missing required field"),
+    "the same tag twice on a ticket": (_tag_twice, "is used by 2 records of this tenant"),
+    "scoped IPv6 address": (_set("audit_logs", "ip", "fe80::1%eth0"), "no %zone suffix"),
+    "date out of range": (_set("tickets", "createdAt", "0001-01-01T00:00:00+01:00"), "out of range"),
+    "text longer than its column": (_set("contacts", "phone", "5" * 65), "longer than 64 characters"),
+    "id longer than its column": (_long_id, "is longer than 64 characters"),
+    "tenant id that is not a string": (_set("tickets", "tenantId", 7), "expected a tenant id"),
 }
 
 
@@ -207,6 +244,76 @@ def test_bad_input_stops_the_run_and_changes_nothing(source: Path, tmp_path: Pat
     assert any(message in line and (rid is None or rid in line) for line in problem_lines), result
     written = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert any(p["file"] == file and p["record"] == rid and message in p["problem"] for p in written), written
+
+
+def test_a_nul_character_is_fine_in_a_key_that_is_not_stored(source: Path) -> None:
+    edit(source, "tickets", lambda rs: rs[0].__setitem__("legacyNote", "a\x00b"))
+    assert run("migrate_mock_data", "--source", str(source)).ok
+    assert "unchanged" in run("migrate_mock_data", "--source", str(source)).out  # its hash is stable
+    assert run("verify_migration", "--source", str(source)).ok
+
+
+@pytest.mark.parametrize(
+    ("encode", "message"),
+    [
+        (lambda text: codecs.BOM_UTF8 + text.encode(), None),  # some Windows tools write one
+        (lambda text: text.encode("utf-16"), "the file is UTF-16 or UTF-32 text; save it as UTF-8"),
+        (
+            lambda text: text.replace("Printer", "Pr\udc80nter").encode("utf-8", "surrogateescape"),
+            "invalid bytes in UTF8 string",
+        ),
+    ],
+    ids=["utf-8 with a byte order mark", "utf-16", "bytes that are not utf-8"],
+)
+def test_a_file_in_another_encoding_is_named_or_read(source: Path, encode, message) -> None:  # type: ignore[no-untyped-def]
+    path = source / "tickets.json"
+    records = json.loads(path.read_text())
+    records[-1]["subject"] = "Printer jam"
+    path.write_bytes(encode(json.dumps(records, ensure_ascii=False)))
+
+    result = run("migrate_mock_data", "--source", str(source))
+
+    if message is None:
+        assert result.ok, result
+        assert Ticket.all_objects.count() == len(records)
+    else:
+        assert not result.ok
+        assert message in next(line for line in result.err.splitlines() if "tickets.json:" in line), result
+        assert not Ticket.all_objects.exists()
+
+
+def test_a_tenant_listed_twice_is_a_problem(source: Path) -> None:
+    edit(source, "tenants", lambda rs: rs.append({**rs[0], "name": "Someone Else"}))
+    result = run("migrate_mock_data", "--source", str(source))
+    assert not result.ok
+    assert "tenants.json" in result.err and "duplicate id (the tenant is listed twice)" in result.err
+    assert not Tenant.objects.exists()
+
+
+def test_an_unwritable_rejects_file_stops_the_run_before_it_starts(source: Path, tmp_path: Path) -> None:
+    result = run("migrate_mock_data", "--source", str(source), "--rejects", str(tmp_path / "no" / "r.jsonl"))
+    assert not result.ok
+    assert "cannot write the rejects file" in str(result.error) and "No such file" in str(result.error)
+    assert not Tenant.objects.exists()
+
+
+def test_only_refuses_references_to_a_step_left_out_that_are_not_in_the_database(source: Path) -> None:
+    before = fingerprint()
+    result = run("migrate_mock_data", "--source", str(source), "--only", "users,contacts")
+    assert not result.ok
+    contact = next(c for c in source_records(source, "contacts") if c.get("companyId"))
+    assert (
+        f"problem: contacts.json {contact['id']} companyId: refers to {contact['companyId']}, which is not "
+        "in the database (companies is not a step of this run)" in result.err
+    ), result
+    assert "departments is not a step of this run" in result.err
+    assert fingerprint() == before
+
+    # What they refer to loaded first (departments and users refer to each other: one run).
+    steps = "departments,users,parent_companies,companies"
+    assert run("migrate_mock_data", "--source", str(source), "--only", steps).ok
+    assert run("migrate_mock_data", "--source", str(source), "--only", "contacts").ok
+    assert not Contact.all_objects.filter(company__isnull=True, legacy_id=contact["id"]).exists()
 
 
 def test_an_id_used_in_two_files_is_reported_in_both_naming_both(source: Path) -> None:

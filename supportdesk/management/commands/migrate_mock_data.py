@@ -79,6 +79,13 @@ class Command(BaseCommand):
         source: Path = options["source"]
         if not source.is_dir():
             raise CommandError(f"source directory {source} does not exist")
+        rejects: Path | None = options["rejects"]
+        if rejects is not None:
+            # Found out now, not after a committed import that would then look like it failed.
+            try:
+                rejects.open("w", encoding="utf-8").close()
+            except OSError as exc:
+                raise CommandError(f"cannot write the rejects file {rejects}: {exc.strerror}") from None
         progress = StepProgress(self.stdout, tty=self.stdout.isatty())
         migration = Migration(
             source=source,
