@@ -115,6 +115,9 @@ def endpoints(db: Database) -> dict[str, str]:
         "list page 1 after a write": f"afterwrite:{t}?page=1&limit=10",
         "status=open after a write": f"afterwrite:{t}?status=open",
         "tag popular after a write": f"afterwrite:{t}?tag={dataset.POPULAR_TAG}",
+        "status+priority+tag after a write": (
+            f"afterwrite:{t}?status=open,pending&priority=high&tag={dataset.POPULAR_TAG}"
+        ),
     }
 
 

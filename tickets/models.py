@@ -284,17 +284,21 @@ class TicketCount(models.Model):
 
 
 class TagCount(models.Model):
-    """How many live tickets of a tenant carry each tag, kept by triggers, as delta rows.
+    """How many live tickets of a tenant carry each tag, per status and priority, kept by
+    triggers, as delta rows.
 
     Kept like ``TicketCount`` (see there): statement triggers on the ticket-tag table (a tag added
-    to or removed from a live ticket, or erased with its ticket) and on tickets (deleted, restored)
-    add one row per tag a statement changed; a tag's count is the sum of its rows. Migration
-    tickets.0008_tag_counts; read-only for the application.
+    to or removed from a live ticket, or erased with its ticket) and on tickets (deleted, restored,
+    status or priority changed) add one row per (tag, status, priority) a statement changed; a
+    key's count is the sum of its rows. Migrations tickets.0008_tag_counts and
+    tickets.0009_tag_counts_by_status; read-only for the application.
     """
 
     id = models.BigAutoField(primary_key=True)
     tenant_id = models.UUIDField()
     tag_id = models.UUIDField()
+    status = models.CharField(max_length=16)
+    priority = models.CharField(max_length=16)
     n = models.BigIntegerField()
 
     class Meta:

@@ -28,9 +28,10 @@ from tickets.models import Attachment, Ticket, TicketComment, TicketTag
 RECENTLY_SOLVED = datetime.timedelta(days=7)
 # Filters whose matches a reply can change: full text reads comments, a reply moves updated_at.
 ACTIVITY_FILTERS = ("q", "updated_after", "updated_before")
-# Lists filtered by these alone (or not at all) are counted from the trigger-kept TicketCount rows;
-# lists filtered by one tag alone from the TagCount rows.
+# Lists filtered by these alone (or not at all) are counted from the trigger-kept TicketCount rows...
 COUNTED_FILTERS = {"status", "priority", "assignedTo", "assignee"}
+# ... and lists filtered by one tag and these from the TagCount rows.
+TAG_COUNTED_FILTERS = {"status", "priority"}
 # Count rows a tenant may have beyond twice its keys before they are folded.
 FOLD_SLACK = 256
 
@@ -160,15 +161,15 @@ def _fold_counts(tenant_id: Any) -> None:
 
 
 def tag_counts_differences() -> list[tuple[Any, ...]]:
-    """Where the trigger-kept tag counts differ from the tickets: (tenant id, tag id, kept count,
-    real count) per differing tag. Empty when they agree."""
+    """Where the trigger-kept tag counts differ from the tickets: (tenant id, tag id, status,
+    priority, kept count, real count) per differing key. Empty when they agree."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tenant_id, tag_id, sum(kept), sum(real) FROM ("
-            " SELECT tenant_id, tag_id, n AS kept, 0 AS real FROM tickets_tagcount"
-            " UNION ALL SELECT tt.tenant_id, tt.tag_id, 0, 1 FROM tickets_tickettag tt"
+            "SELECT tenant_id, tag_id, status, priority, sum(kept), sum(real) FROM ("
+            " SELECT tenant_id, tag_id, status, priority, n AS kept, 0 AS real FROM tickets_tagcount"
+            " UNION ALL SELECT tt.tenant_id, tt.tag_id, t.status, t.priority, 0, 1 FROM tickets_tickettag tt"
             " JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted) keys "
-            "GROUP BY 1, 2 HAVING sum(kept) <> sum(real) ORDER BY 1, 2"
+            "GROUP BY 1, 2, 3, 4 HAVING sum(kept) <> sum(real) ORDER BY 1, 2, 3, 4"
         )
         return [tuple(row) for row in cursor.fetchall()]
 
@@ -187,23 +188,39 @@ def ticket_counts_differences() -> list[tuple[Any, ...]]:
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def live_tag_count(*, tenant: Tenant | Any, tag_id: Any) -> int:
-    """How many live tickets of the tenant carry the tag, summed from the trigger-kept
-    ``TagCount`` rows; a tag's rows are folded into one once there are more than ``FOLD_SLACK``."""
+def live_tag_count(
+    *,
+    tenant: Tenant | Any,
+    tag_id: Any,
+    statuses: list[str] | None = None,
+    priorities: list[str] | None = None,
+) -> int:
+    """How many live tickets of the tenant carry the tag and have one of ``statuses`` and
+    ``priorities`` (each ``None`` meaning any), summed from the trigger-kept ``TagCount`` rows; a
+    tag's rows are folded into one per key once there are more than ``FOLD_SLACK``."""
     tenant_id: Any = getattr(tenant, "pk", tenant)
+    conditions: list[str] = ["true"]
+    params: list[Any] = []
+    for column, values in (("status", statuses), ("priority", priorities)):
+        if values is not None:
+            conditions.append(f"{column} = ANY(%s)")
+            params.append(list(values))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT coalesce(sum(n), 0), count(*) FROM tickets_tagcount WHERE tenant_id = %s AND tag_id = %s",
-            [tenant_id, tag_id],
+            # All of the tag's rows are counted, whatever the filter: they are what folding bounds.
+            f"SELECT coalesce(sum(n) FILTER (WHERE {' AND '.join(conditions)}), 0), count(*) "
+            "FROM tickets_tagcount WHERE tenant_id = %s AND tag_id = %s",
+            [*params, tenant_id, tag_id],
         )
         total, rows = cursor.fetchone()
     if rows > FOLD_SLACK:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "WITH gone AS (DELETE FROM tickets_tagcount WHERE tenant_id = %s AND tag_id = %s "
-                "RETURNING n) "
-                "INSERT INTO tickets_tagcount (tenant_id, tag_id, n) "
-                "SELECT %s, %s, sum(n) FROM gone HAVING sum(n) <> 0",
+                "RETURNING status, priority, n) "
+                "INSERT INTO tickets_tagcount (tenant_id, tag_id, status, priority, n) "
+                "SELECT %s, %s, status, priority, sum(n) FROM gone "
+                "GROUP BY status, priority HAVING sum(n) <> 0",
                 [tenant_id, tag_id, tenant_id, tag_id],
             )
     return int(total)
@@ -211,22 +228,27 @@ def live_tag_count(*, tenant: Tenant | Any, tag_id: Any) -> int:
 
 def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any]) -> int | None:
     """The total of a list filtered by ``filters`` from the trigger-kept counts, or None when the
-    filters need a COUNT: only status, priority and one assignee filter together, or one tag alone,
-    are kept (``ordering`` does not change a count)."""
+    filters need a COUNT: only status, priority and one assignee filter together, or one tag with
+    status and priority, are kept (``ordering`` does not change a count)."""
     given = {name for name in TicketFilterSet.base_filters if filters.get(name)} - {"ordering"}
-    if given != {"tag"} and (not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given):
+    tagged = "tag" in given and given - {"tag"} <= TAG_COUNTED_FILTERS
+    if not tagged and (not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given):
         return None
     filterset = TicketFilterSet(filters, Ticket.objects.none(), tenant=tenant, user=user)
     if not filterset.is_valid():
         return None  # the list itself reports what is wrong
     cleaned = filterset.form.cleaned_data
-    if given == {"tag"}:
+    if tagged:
         if len(cleaned["tag"]) != 1:
             return None  # several tags: tickets carrying all of them
         ids = tag_ids(tenant=tenant, name_or_id=cleaned["tag"][0])
         if len(ids) > 1:
             return None
-        return live_tag_count(tenant=tenant, tag_id=ids[0]) if ids else 0
+        if not ids:
+            return 0
+        return live_tag_count(
+            tenant=tenant, tag_id=ids[0], statuses=cleaned.get("status"), priorities=cleaned.get("priority")
+        )
     assignees = cleaned.get("assignedTo") or cleaned.get("assignee")
     if assignees is not None:
         me = getattr(user, "pk", None)

@@ -396,7 +396,7 @@ COUNT_KEY = "tenant_id, status, priority, assignee_id"
 
 def ticket_counts_rebuild() -> int:
     """Count every tenant's live tickets again into ``TicketCount`` (one row per key) and
-    ``TagCount`` (one row per tag); return the number of ``TicketCount`` keys.
+    ``TagCount`` (one row per tag, status and priority); return the number of ``TicketCount`` keys.
 
     For writes that went around the counting triggers (``session_replication_role = replica``,
     disabled triggers): the triggers keep the counts otherwise. Ticket writes wait while it runs
@@ -413,9 +413,9 @@ def ticket_counts_rebuild() -> int:
         cursor.execute("LOCK TABLE tickets_tickettag IN SHARE MODE")
         cursor.execute("DELETE FROM tickets_tagcount")
         cursor.execute(
-            "INSERT INTO tickets_tagcount (tenant_id, tag_id, n) "
-            "SELECT tt.tenant_id, tt.tag_id, count(*) FROM tickets_tickettag tt "
-            "JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2"
+            "INSERT INTO tickets_tagcount (tenant_id, tag_id, status, priority, n) "
+            "SELECT tt.tenant_id, tt.tag_id, t.status, t.priority, count(*) FROM tickets_tickettag tt "
+            "JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2, 3, 4"
         )
         cursor.execute("SELECT id FROM accounts_tenant")
         tenants = [row[0] for row in cursor.fetchall()]

@@ -243,19 +243,20 @@ def test_recount_finds_and_fixes_writes_made_around_the_triggers(tenant: Tenant,
 def real_tags() -> dict[tuple[Any, ...], int]:
     rows = (
         TicketTag.objects.filter(ticket__is_deleted=False)
-        .values_list("tenant_id", "tag_id")
+        .values_list("tenant_id", "tag_id", "ticket__status", "ticket__priority")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return {tuple(row[:2]): row[2] for row in rows}
+    return {tuple(row[:4]): row[4] for row in rows}
 
 
 def kept_tags() -> dict[tuple[Any, ...], int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tenant_id, tag_id, sum(n) FROM tickets_tagcount GROUP BY 1, 2 HAVING sum(n) <> 0"
+            "SELECT tenant_id, tag_id, status, priority, sum(n) FROM tickets_tagcount "
+            "GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0"
         )
-        return {tuple(row[:2]): int(row[2]) for row in cursor.fetchall()}
+        return {tuple(row[:4]): int(row[4]) for row in cursor.fetchall()}
 
 
 def test_every_kind_of_write_keeps_the_tag_counts_exact(tenant: Tenant, other_tenant: Tenant) -> None:
@@ -268,13 +269,17 @@ def test_every_kind_of_write_keeps_the_tag_counts_exact(tenant: Tenant, other_te
     link = TicketTag.objects.create(tenant=tenant, ticket=hidden, tag=tags[tenant.pk][0])
     assert kept_tags() == real_tags() == {}
     Ticket.all_objects.filter(pk=hidden.pk).update(is_deleted=False)
-    assert kept_tags() == real_tags() == {(tenant.pk, tags[tenant.pk][0].pk): 1}
+    key = (tenant.pk, tags[tenant.pk][0].pk, hidden.status, hidden.priority)
+    assert kept_tags() == real_tags() == {key: 1}
     Ticket.all_objects.filter(pk=hidden.pk).update(is_deleted=True)
     link.delete()
     Ticket.all_objects.filter(pk=hidden.pk).update(is_deleted=False)
     assert kept_tags() == real_tags() == {}
 
-    actions = ["tag", "tag_many", "untag", "untag_many", "retag", "delete", "restore", "erase"]
+    actions = [
+        "tag", "tag_many", "untag", "untag_many", "retag", "delete", "restore", "erase",
+        "status", "priority", "reprioritise_all", "status_and_delete",
+    ]  # fmt: skip
     for step in range(150):
         t = rng.choice([tenant, other_tenant])
         mine = [ticket for ticket in tickets[t.pk] if Ticket.all_objects.filter(pk=ticket.pk).exists()]
@@ -307,6 +312,16 @@ def test_every_kind_of_write_keeps_the_tag_counts_exact(tenant: Tenant, other_te
             Ticket.all_objects.filter(tenant=t, is_deleted=True).update(is_deleted=False)
         elif action == "erase" and mine:  # the tag rows go first (their foreign key is immediate)
             Ticket.all_objects.filter(pk=rng.choice(mine).pk).delete()
+        elif action == "status" and mine:  # statuses without solved timestamps to keep consistent
+            status = rng.choice(["new", "open", "pending", "on_hold"])
+            Ticket.all_objects.filter(pk=rng.choice(mine).pk).update(status=status)
+        elif action == "priority" and mine:
+            priority = rng.choice(["low", "medium", "high", "urgent"])
+            Ticket.all_objects.filter(pk=rng.choice(mine).pk).update(priority=priority)
+        elif action == "reprioritise_all":  # one statement moving many tickets, some deleted
+            Ticket.all_objects.filter(tenant=t).update(priority=rng.choice(["low", "high"]))
+        elif action == "status_and_delete" and mine:
+            Ticket.all_objects.filter(pk=rng.choice(mine).pk).update(status="pending", is_deleted=True)
         assert kept_tags() == real_tags(), (step, action)
         if rng.random() < 0.2:
             tickets[t.pk].append(TicketFactory(tenant=t))
@@ -317,7 +332,8 @@ def test_a_single_tag_lists_total_comes_from_the_tag_counts(
 ) -> None:
     vip, other = TagFactory(tenant=tenant, name="vip"), TagFactory(tenant=tenant, name="other")
     for i in range(4):
-        ticket = TicketFactory(tenant=tenant, is_deleted=i == 3)
+        status, priority = ("open", "high") if i < 2 else ("pending", "low")
+        ticket = TicketFactory(tenant=tenant, is_deleted=i == 3, status=status, priority=priority)
         TicketTagFactory(tenant=tenant, ticket=ticket, tag=vip)
         if i % 2:
             TicketTagFactory(tenant=tenant, ticket=ticket, tag=other)
@@ -329,6 +345,12 @@ def test_a_single_tag_lists_total_comes_from_the_tag_counts(
         (f"tag={other.pk}", 1, True),
         ("tag=nosuchtag", 0, False),
         ("tag=vip&tag=other", 1, False),  # carrying both: counted over the tickets
+        # One tag with status and priority: the tag counts are kept per status and priority too.
+        ("tag=vip&status=open", 2, True),
+        ("tag=vip&status=pending,new", 1, True),
+        ("tag=vip&priority=high&status=open,pending", 2, True),
+        (f"tag={other.pk}&priority=low", 0, True),
+        ("tag=vip&status=open&assignedTo=none", 2, False),  # not kept per assignee
     ]:
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(f"/api/tickets?{params}")
@@ -338,6 +360,11 @@ def test_a_single_tag_lists_total_comes_from_the_tag_counts(
 
     services.ticket_delete(ticket=Ticket.objects.filter(ticket_tags__tag=other).first(), actor=admin)
     assert client.get("/api/tickets?tag=vip").json()["pagination"]["total"] == 2
+    # A change of status through the service moves the ticket between the tag's totals.
+    moved = Ticket.objects.filter(ticket_tags__tag=vip, status="open").first()
+    services.ticket_update(ticket=moved, actor=admin, data={"status": "pending"})
+    assert client.get("/api/tickets?tag=vip&status=open").json()["pagination"]["total"] == 0
+    assert client.get("/api/tickets?tag=vip&status=pending").json()["pagination"]["total"] == 2
 
 
 @pytest.mark.django_db(transaction=True)

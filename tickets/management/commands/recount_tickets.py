@@ -14,13 +14,15 @@ class Command(BaseCommand):
     """Compare the trigger-kept counts with the tickets, or count the tickets again."""
 
     help = (
-        "The totals of ticket lists filtered by status, priority and assignee, or by one tag, come "
+        "The totals of ticket lists filtered by status, priority and assignee, or by one tag with "
+        "status and priority, come "
         "from counts that database triggers keep as tickets and their tags change "
         "(tickets_ticketcount, tickets_tagcount). Writes that go around the triggers "
         "(session_replication_role = replica, disabled triggers, a partial data-only restore) leave "
-        "them wrong. --check lists every (tenant, status, priority, assignee) and every tag whose "
-        "count differs from the tickets and exits 1 if any does; without it, every count is taken "
-        "again from the tickets (ticket writes wait meanwhile) and the cached totals are dropped."
+        "them wrong. --check lists every (tenant, status, priority, assignee) and every (tag, "
+        "status, priority) whose count differs from the tickets and exits 1 if any does; without "
+        "it, every count is taken again from the tickets (ticket writes wait meanwhile) and the "
+        "cached totals are dropped."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,8 +37,10 @@ class Command(BaseCommand):
                     f"counted {kept}, tickets {real}"
                 )
             tags = tag_counts_differences()
-            for tenant, tag, kept, real in tags:
-                self.stderr.write(f"tenant {tenant} tag {tag}: counted {kept}, tickets {real}")
+            for tenant, tag, status, priority, kept, real in tags:
+                self.stderr.write(
+                    f"tenant {tenant} tag {tag} {status}/{priority}: counted {kept}, tickets {real}"
+                )
             differences += tags
             if differences:
                 raise CommandError(
