@@ -9,6 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from catalog import services as catalog_services
+from supportdesk.api import pagination
 from tests.api_cases import APIResourceCases, check, send
 from tests.factories import (
     AttachmentFactory,
@@ -104,6 +106,29 @@ class TestTicketFilters:
         client = client_for(agent)
         assert self.listed(client, "tag=vip") == {str(both.pk), str(only_vip.pk)}
         assert self.listed(client, f"tag=vip&tag={billing.pk}") == {str(both.pk)}
+
+    def test_listed_tags_are_the_live_ones_by_name_on_every_page_shape(
+        self, tenant, agent, admin, client_for, monkeypatch
+    ) -> None:
+        tagged = TicketFactory(tenant=tenant, created_at=timezone.now() - datetime.timedelta(days=1))
+        tags = {n: TagFactory(tenant=tenant, name=n) for n in ("zebra", "Alpha", "mid", "gone")}
+        for tag in tags.values():
+            TicketTagFactory(ticket=tagged, tenant=tenant, tag=tag)
+        catalog_services.tag_delete(tag=tags["gone"], actor=admin)
+        TicketFactory.create_batch(2, tenant=tenant)
+        by_name = [str(tags[n].pk) for n in ("Alpha", "mid", "zebra")]
+        client = client_for(agent)
+        assert check(client.get(f"/api/tickets/{tagged.pk}"), 200)["tags"] == by_name
+        # The first page, a tag-filtered page, a cursor page and a deep page (read by id first).
+        first = check(client.get("/api/tickets?ordering=created_at&limit=1"), 200)
+        pages = [first, check(client.get(f"/api/tickets?tag={tags['mid'].pk}"), 200)]
+        cursor = check(client.get("/api/tickets?limit=2"), 200)["pagination"]["next_cursor"]
+        pages.append(check(client.get(f"/api/tickets?limit=2&cursor={cursor}"), 200))
+        monkeypatch.setattr(pagination, "DEFERRED_JOIN_OFFSET", 1)
+        pages.append(check(client.get("/api/tickets?limit=1&page=3"), 200))
+        rows = [row for page in pages for row in page["data"]]
+        assert [row["tags"] for row in rows if row["id"] == str(tagged.pk)] == [by_name] * 4
+        assert {tuple(row["tags"]) for row in rows if row["id"] != str(tagged.pk)} <= {()}
 
     @pytest.mark.parametrize(
         "query",
