@@ -66,17 +66,21 @@ def auth_headers(email: str) -> dict[str, str]:
     return headers
 
 
-def captured_sql(email: str, path: str) -> list[dict[str, Any]]:
-    """The statements Django runs to serve ``path`` signed in as ``email``, with their times."""
+def captured_sql(email: str, path: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The statements Django runs to serve ``path`` signed in as ``email``, with their times.
+
+    Signed in by a session, or by ``headers`` (an ``Authorization`` token) when given.
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
 
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    client.get(path)  # warm: the session, the user, the caches
+    client = Client(headers=headers)
+    if headers is None:
+        client.force_login(User.objects.get(email=email))
+    client.get(path)  # warm: the session or token's use, the user, the caches
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
     if response.status_code != 200:
@@ -87,7 +91,12 @@ def captured_sql(email: str, path: str) -> list[dict[str, Any]]:
 def data_sql(statements: list[dict[str, Any]]) -> list[str]:
     """The SELECTs that fetch data (not the session, user, token or cache lookups, nor transactions)."""
     skip = re.compile(r'\bFROM "(django_session|accounts_user|accounts_apitoken|supportdesk_cache)"')
-    return [s["sql"] for s in statements if s["sql"].startswith("SELECT") and not skip.search(s["sql"])]
+    return [s for s in request_sql(statements) if not skip.search(s)]
+
+
+def request_sql(statements: list[dict[str, Any]]) -> list[str]:
+    """Every SELECT of a request, the sign-in's lookups included (not transaction statements)."""
+    return [s["sql"] for s in statements if s["sql"].startswith("SELECT")]
 
 
 def explain(db: Database, sql: str) -> str:

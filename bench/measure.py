@@ -90,6 +90,33 @@ def latency(
     return {**summary(samples), "bytes": len(body)}
 
 
+def interleaved(
+    targets: dict[str, tuple[Client, str]], repeat: int, warmup: int = 3
+) -> dict[str, dict[str, float]]:
+    """``latency`` of several GETs (name -> client, path) taken in turn, one of each per round.
+
+    A ratio of two of them is then not skewed by the machine getting slower or faster between
+    two separate runs (shared machines drift by tens of percent within minutes). The order changes
+    every round: a request right after a heavier one shares the cores with its server's
+    after-response work (the access log, returning the connection).
+    """
+    samples: dict[str, list[float]] = {name: [] for name in targets}
+    sizes: dict[str, int] = {}
+    order = list(targets)
+    rng = random.Random(0)
+    for i in range(warmup + repeat):
+        rng.shuffle(order)
+        for name in order:
+            client, path = targets[name]
+            status, body, seconds = client.request("GET", path)
+            if status != 200:
+                raise BadResponse(f"GET {path} -> {status}: {body[:300]!r}")
+            if i >= warmup:
+                samples[name].append(seconds)
+            sizes[name] = len(body)
+    return {name: {**summary(samples[name]), "bytes": sizes[name]} for name in targets}
+
+
 @dataclass
 class LoadResult:
     seconds: float

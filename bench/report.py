@@ -33,14 +33,37 @@ def latency_table(results: dict[str, Any]) -> str:
             )
         last = runs[-1][1]["endpoints"].get(name, {})
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {last.get('x_floor_p95', '-')}x |")
-    bare = " | ".join(
-        "{p50_ms:.1f} / {p95_ms:.1f} / {p99_ms:.1f}".format(**run["bare_list"]) for _, run in runs
-    )
-    lines.append(f"| *bare psycopg list (same SQL, same rows)* | {bare} | |")
+
+    def timings(key: str) -> str:
+        return " | ".join(
+            "{p50_ms:.1f} / {p95_ms:.1f} / {p99_ms:.1f}".format(**run[key]) if key in run else "-"
+            for _, run in runs
+        )
+
+    def ratio(key: str) -> str:
+        return " | ".join(f"{run[key]}x" if key in run else "-" for _, run in runs)
+
+    rows = [
+        ("*the list, taken in turn with the floors below*", timings("list")),
+        (
+            "*bare psycopg list, same SQL (the token's lookup and the page), same JSON*",
+            timings("bare_same_sql"),
+        ),
+        ("*bare psycopg list, the page's SQL alone*", timings("bare_list")),
+        (
+            "*Django alone: its middleware, the token's lookup, the page's SQL, json.dumps*",
+            timings("django_floor"),
+        ),
+    ]
+    lines += [f"| {name} | {cells} | |" for name, cells in rows]
     floor = " | ".join(f"{run['floor_ping']['p50_ms']:.2f} (p50)" for _, run in runs)
     lines.append(f"| *floor: HTTP round trip + SELECT 1* | {floor} | 1x |")
-    overhead = " | ".join(f"{run.get('framework_overhead_p95', '-')}x" for _, run in runs)
-    lines.append(f"| **Django+DRF / bare, list p95** | {overhead} | |")
+    ratios = [
+        ("**Django+DRF / bare (same SQL), list p95**", "framework_overhead_p95"),
+        ("Django+DRF / bare (the page's SQL alone), list p95", "framework_overhead_page_sql_p95"),
+        ("Django alone / bare (same SQL), p95", "django_floor_vs_bare_p95"),
+    ]
+    lines += [f"| {name} | {ratio(key)} | |" for name, key in ratios]
     return "\n".join(lines)
 
 
