@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 import factory
+import psycopg
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from tests import factories
@@ -87,3 +89,74 @@ def test_migrations_reverse_and_reapply_on_a_database_holding_the_demo_data() ->
     call_command("migrate_mock_data", "--source", demo, verbosity=0, stdout=io.StringIO())
     call_command("verify_migration", "--source", demo, stdout=io.StringIO())
     assert Ticket.all_objects.count() >= 3000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_write_waiting_on_the_tag_count_migration_is_counted_not_refused() -> None:
+    """tickets.0009 changes the tag-count triggers and their table in one transaction. A ticket
+    write that arrives meanwhile waits and then runs the new triggers; it used to wait inside the
+    old trigger body and fail (NOT NULL) once the new columns were committed."""
+    from tickets.selectors import tag_counts_differences
+
+    ticket = factories.TicketFactory()
+    tag = factories.TagFactory(tenant=ticket.tenant)
+    info = connection.get_connection_params()
+    info.pop("cursor_factory", None)
+    info.pop("context", None)
+    errors: list[str] = []
+    wrote = threading.Event()
+
+    def tag_the_ticket() -> None:
+        with psycopg.connect(**info, autocommit=True) as conn:
+            try:
+                conn.execute(
+                    "INSERT INTO tickets_tickettag (id, tenant_id, ticket_id, tag_id, created_at) "
+                    "VALUES (gen_random_uuid(), %s, %s, %s, now())",
+                    (ticket.tenant_id, ticket.pk, tag.pk),
+                )
+            except psycopg.Error as exc:
+                errors.append(str(exc))
+            wrote.set()
+
+    try:
+        call_command("migrate", "tickets", "0008_tag_counts", verbosity=0)
+        writer = threading.Thread(target=tag_the_ticket)
+        with transaction.atomic():
+            MigrationExecutor(connection).migrate([("tickets", "0009_tag_counts_by_status")])
+            writer.start()
+            assert not wrote.wait(1), "the write should wait for the migration"
+        writer.join(30)
+        assert wrote.is_set()
+        assert errors == []
+    finally:
+        call_command("migrate", verbosity=0)
+    assert tag_counts_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_back_to_the_tag_counts_per_tag_keeps_tag_writes_counted() -> None:
+    """Rolling tickets.0009 back restores 0008's triggers, which name no status or priority."""
+    from tickets.selectors import tag_counts_differences
+
+    ticket = factories.TicketFactory()
+    kept = factories.TicketTagFactory(ticket=ticket)
+    added = factories.TagFactory(tenant=ticket.tenant)
+    try:
+        call_command("migrate", "tickets", "0008_tag_counts", verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO tickets_tickettag (id, tenant_id, ticket_id, tag_id, created_at) "
+                "VALUES (gen_random_uuid(), %s, %s, %s, now())",
+                [ticket.tenant_id, ticket.pk, added.pk],
+            )
+            cursor.execute(
+                "SELECT tag_id, sum(n) FROM tickets_tagcount WHERE tenant_id = %s GROUP BY 1",
+                [ticket.tenant_id],
+            )
+            assert dict(cursor.fetchall()) == {kept.tag_id: 1, added.pk: 1}
+            cursor.execute("UPDATE tickets_ticket SET is_deleted = true WHERE id = %s", [ticket.pk])
+            cursor.execute("SELECT sum(n) FROM tickets_tagcount WHERE tenant_id = %s", [ticket.tenant_id])
+            assert cursor.fetchone()[0] == 0
+    finally:
+        call_command("migrate", verbosity=0)
+    assert tag_counts_differences() == []

@@ -11,6 +11,12 @@ from django.db import migrations, models
 
 KEY = "tt.tenant_id, tt.tag_id, t.status, t.priority"
 
+# Taken first, in either direction: a ticket or tag write that arrives during the migration waits
+# before its statement starts, and then runs the new trigger bodies against the new columns. Without
+# it, a write could start under the old body, wait on the count table, and then add its counts under
+# the old key (status '' and priority ''), silently off. Reads go on; writes wait (seconds at 1M).
+LOCK_WRITERS = "LOCK TABLE tickets_ticket, tickets_tickettag, tickets_tagcount IN SHARE ROW EXCLUSIVE MODE;"
+
 TRIGGERS = f"""
 CREATE OR REPLACE FUNCTION tickets_tagcount_tagged() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -68,28 +74,29 @@ SELECT {KEY}, count(*) FROM tickets_tickettag tt
 JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2, 3, 4;
 """
 
-# tickets.0008's functions, and its counts (one row per tag).
+# tickets.0008's functions, and its counts (one row per tag): run last on the way back, once the
+# status and priority columns are gone (the functions must not name them).
 REVERSE = """
 CREATE OR REPLACE FUNCTION tickets_tagcount_tagged() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO tickets_tagcount (tenant_id, tag_id, status, priority, n)
-    SELECT tt.tenant_id, tt.tag_id, '', '', count(*) FROM tagged tt
+    INSERT INTO tickets_tagcount (tenant_id, tag_id, n)
+    SELECT tt.tenant_id, tt.tag_id, count(*) FROM tagged tt
     JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2;
     RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION tickets_tagcount_untagged() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO tickets_tagcount (tenant_id, tag_id, status, priority, n)
-    SELECT tt.tenant_id, tt.tag_id, '', '', -count(*) FROM untagged tt
+    INSERT INTO tickets_tagcount (tenant_id, tag_id, n)
+    SELECT tt.tenant_id, tt.tag_id, -count(*) FROM untagged tt
     JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2;
     RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION tickets_tagcount_retagged() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO tickets_tagcount (tenant_id, tag_id, status, priority, n)
-    SELECT tenant_id, tag_id, '', '', sum(n) FROM (
+    INSERT INTO tickets_tagcount (tenant_id, tag_id, n)
+    SELECT tenant_id, tag_id, sum(n) FROM (
         SELECT tt.tenant_id, tt.tag_id, -1 AS n FROM before tt
         JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted
         UNION ALL
@@ -101,8 +108,8 @@ END $$;
 
 CREATE OR REPLACE FUNCTION tickets_tagcount_ticket_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO tickets_tagcount (tenant_id, tag_id, status, priority, n)
-    SELECT tt.tenant_id, tt.tag_id, '', '', sum(CASE WHEN a.is_deleted THEN -1 ELSE 1 END)
+    INSERT INTO tickets_tagcount (tenant_id, tag_id, n)
+    SELECT tt.tenant_id, tt.tag_id, sum(CASE WHEN a.is_deleted THEN -1 ELSE 1 END)
     FROM before b JOIN after a ON a.id = b.id AND a.is_deleted <> b.is_deleted
     JOIN tickets_tickettag tt ON tt.ticket_id = a.id
     GROUP BY 1, 2 HAVING sum(CASE WHEN a.is_deleted THEN -1 ELSE 1 END) <> 0;
@@ -110,8 +117,8 @@ BEGIN
 END $$;
 
 DELETE FROM tickets_tagcount;
-INSERT INTO tickets_tagcount (tenant_id, tag_id, status, priority, n)
-SELECT tt.tenant_id, tt.tag_id, '', '', count(*) FROM tickets_tickettag tt
+INSERT INTO tickets_tagcount (tenant_id, tag_id, n)
+SELECT tt.tenant_id, tt.tag_id, count(*) FROM tickets_tickettag tt
 JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2;
 """
 
@@ -119,7 +126,10 @@ JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2;
 class Migration(migrations.Migration):
     dependencies = [("tickets", "0008_tag_counts")]
 
+    # Backwards the operations run last to first: the lock (TRIGGERS' reverse), the columns
+    # removed, then 0008's functions and counts (the first operation's reverse).
     operations = [
+        migrations.RunSQL(sql=LOCK_WRITERS, reverse_sql=REVERSE),
         migrations.AddField(
             model_name="tagcount",
             name="status",
@@ -132,5 +142,5 @@ class Migration(migrations.Migration):
             field=models.CharField(default="", max_length=16),
             preserve_default=False,
         ),
-        migrations.RunSQL(sql=TRIGGERS, reverse_sql=REVERSE),
+        migrations.RunSQL(sql=TRIGGERS, reverse_sql=LOCK_WRITERS),
     ]
