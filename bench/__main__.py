@@ -36,6 +36,7 @@ BENCH_USER = "agent7@big.bench"  # an agent of the big tenant, assigned ~2% of i
 SIZES = (10_000, 100_000, 1_000_000)
 # The framework-overhead requests are taken BENCH_REPEAT times this many (each is a few ms).
 OVERHEAD_ROUNDS = 10
+LIST_PAGE = "/api/tickets?page=1&limit=10"
 
 
 def env_int(name: str, default: int) -> int:
@@ -154,15 +155,14 @@ def latency_at(
     # ratios see the same machine. The bare handler runs the page's statements alone, and every
     # statement Django ran (the token's lookup too); Django alone runs the same through Django.
     token = {"Authorization": headers["Authorization"]}
-    overhead = measure.interleaved(
-        {
-            "list": (client, "/api/tickets?page=1&limit=10"),
-            "bare_list": (bare, "/tickets"),
-            "bare_same_sql": (bare, "/tickets/same-sql"),
-            "django_floor": (measure.Client(ports["django"], token), "/bench/floor"),
-        },
-        repeat * OVERHEAD_ROUNDS,
-    )
+    targets = {
+        "list": (client, LIST_PAGE),
+        "bare_list": (bare, "/tickets"),
+        "bare_same_sql": (bare, "/tickets/same-sql"),
+        "django_floor": (measure.Client(ports["django"], token), "/bench/floor"),
+    }
+    same_json(targets)
+    overhead = measure.interleaved(targets, repeat * OVERHEAD_ROUNDS)
     out: dict[str, Any] = {"floor_ping": floor, **overhead}
     rows: dict[str, Any] = {}
     ticket = endpoints_ticket(db)
@@ -209,6 +209,19 @@ def latency_at(
         flush=True,
     )
     return out
+
+
+def same_json(targets: dict[str, tuple[measure.Client, str]]) -> None:
+    """Stop unless every floor answers what the app answers for the list, byte for byte."""
+    answers: dict[str, bytes] = {}
+    for name, (client, path) in targets.items():
+        status, body, _ = client.request("GET", path)
+        if status != 200:
+            raise measure.BadResponse(f"GET {path} -> {status}: {body[:300]!r}")
+        answers[name] = body
+    for name, answer in answers.items():
+        if answer != answers["list"]:
+            raise RuntimeError(f"the {name} floor does not answer the list's JSON: {answer[:300]!r}")
 
 
 def explain_plans(db: Database, size: int) -> dict[str, Any]:
@@ -351,10 +364,11 @@ def run(cache_backend: str) -> int:
                 cache.clear()
                 print(f"  filled in {time.perf_counter() - start:.0f} s", flush=True)
             bare_sql = RESULTS / "bare-sql.json.tmp"
-            statements = app.captured_sql(BENCH_USER, "/api/tickets?page=1&limit=10", headers)
+            statements, listed = app.captured(BENCH_USER, LIST_PAGE, headers)
             page_sql = app.data_sql(statements)
             sign_in = [sql for sql in app.request_sql(statements) if sql not in page_sql]
-            bare_sql.write_text(json.dumps({"sign_in": sign_in, "page": page_sql}))
+            config = app.page_json_config(listed)
+            bare_sql.write_text(json.dumps({"sign_in": sign_in, "page": page_sql, "json": config}))
             dsn = " ".join(f"{k}={v}" for k, v in desk.conninfo().items())
             bare_env = dict(os.environ, BENCH_BARE_DSN=dsn,
                             BENCH_BARE_SQL=str(bare_sql))  # fmt: skip

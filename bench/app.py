@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import os
 import re
 import secrets
@@ -67,7 +69,14 @@ def auth_headers(email: str) -> dict[str, str]:
 
 
 def captured_sql(email: str, path: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """The statements Django runs to serve ``path`` signed in as ``email``, with their times.
+    """The statements Django runs to serve ``path`` signed in as ``email``, with their times."""
+    return captured(email, path, headers)[0]
+
+
+def captured(
+    email: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[list[dict[str, Any]], bytes]:
+    """``captured_sql`` and the answer's body.
 
     Signed in by a session, or by ``headers`` (an ``Authorization`` token) when given.
     """
@@ -85,7 +94,28 @@ def captured_sql(email: str, path: str, headers: dict[str, str] | None = None) -
         response = client.get(path)
     if response.status_code != 200:
         raise RuntimeError(f"GET {path} -> {response.status_code}: {response.content[:300]!r}")
-    return [{"sql": q["sql"], "ms": round(float(q["time"]) * 1000, 2)} for q in ctx.captured_queries]
+    statements = [{"sql": q["sql"], "ms": round(float(q["time"]) * 1000, 2)} for q in ctx.captured_queries]
+    return statements, response.content
+
+
+def page_json_config(body: bytes) -> dict[str, Any]:
+    """What ``bench.same_json`` needs to write the API's answer ``body`` (a ticket list page) from rows.
+
+    The serializer's fields and the column each reads, the cursor's keys (read from the answer's
+    own ``next_cursor``), the page size and the total.
+    """
+    from tickets.api.serializers import TicketSerializer
+    from tickets.models import Ticket
+
+    fields = []
+    for name in TicketSerializer.Meta.fields:
+        field = Ticket._meta.get_field(name)
+        column = "tag_ids" if field.many_to_many else field.attname  # type: ignore[union-attr]
+        fields.append((name, column))
+    pagination = json.loads(body)["pagination"]
+    cursor = pagination["next_cursor"]
+    keys = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["k"]
+    return {"fields": fields, "cursor_keys": keys, "limit": pagination["limit"], "total": pagination["total"]}
 
 
 def data_sql(statements: list[dict[str, Any]]) -> list[str]:

@@ -2,7 +2,7 @@
 
 It runs, under the same gunicorn settings as the app, the SQL that Django ran for
 ``/api/tickets?page=1&limit=10`` signed in with an API token (captured by the bench), and returns
-the same rows as JSON in the same envelope:
+the same JSON (``bench.same_json``):
 
 - ``/tickets/same-sql``: every statement Django ran: the token's lookup (a request whose token
   matches no row is refused, as the app would), then the page;
@@ -14,7 +14,7 @@ the query, model instances, serializers. ``/ping`` (``SELECT 1``) is the round-t
 latency figure is divided by.
 
 Configured by ``BENCH_BARE_DSN`` and ``BENCH_BARE_SQL`` (a JSON file: ``{"sign_in": [...],
-"page": [...]}``, lists of statements).
+"page": [...], "json": {...}}``: lists of statements, and what ``same_json.page`` needs).
 """
 
 from __future__ import annotations
@@ -27,35 +27,22 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from bench import same_json
+
 _pool = ConnectionPool(os.environ["BENCH_BARE_DSN"], min_size=1, max_size=8, open=True)
 with open(os.environ["BENCH_BARE_SQL"]) as _f:
-    _SQL: dict[str, list[str]] = json.load(_f)
+    _SQL: dict[str, Any] = json.load(_f)
 
 
-def _ticket_list(sign_in: bool) -> dict[str, Any] | None:
-    total = 0
-    data: list[dict[str, Any]] = []
-    related: list[list[dict[str, Any]]] = []
+def _ticket_list(sign_in: bool) -> bytes | None:
     with _pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         for sql in _SQL["sign_in"] if sign_in else []:
             if cur.execute(sql.encode()).fetchone() is None:
                 return None
+        rows: list[dict[str, Any]] = []
         for sql in _SQL["page"]:
-            rows = cur.execute(sql.encode()).fetchall()
-            if len(rows) == 1 and len(rows[0]) == 1:
-                total = int(next(iter(rows[0].values())))
-            elif not data:
-                data = rows
-            else:
-                related.append(rows)
-    by_id = {str(row["id"]): row for row in data}
-    for rows in related:
-        for row in rows:
-            key = next((k for k in row if k.startswith("_prefetch_related_val")), None)
-            parent = by_id.get(str(row.pop(key))) if key else None
-            if parent is not None:
-                parent.setdefault("tags", []).append(row)
-    return {"data": data, "pagination": {"total": total, "page": 1, "limit": 10, "pages": -(-total // 10)}}
+            rows = rows or cur.execute(sql.encode()).fetchall()
+    return same_json.page(rows, _SQL["json"])
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -63,16 +50,15 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     if path == "/ping":
         with _pool.connection() as conn:
             conn.execute("SELECT 1").fetchone()
-        payload: dict[str, Any] = {"ok": True}
+        body = b'{"ok": true}'
     elif path in ("/tickets", "/tickets/same-sql"):
         listed = _ticket_list(sign_in=path.endswith("/same-sql"))
         if listed is None:
             start_response("401 Unauthorized", [("Content-Type", "application/json")])
             return [b'{"error": "Invalid token."}']
-        payload = listed
+        body = listed
     else:
         start_response("404 Not Found", [("Content-Type", "application/json")])
         return [b'{"error": "Not found."}']
-    body = json.dumps(payload, default=str).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

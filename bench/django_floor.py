@@ -4,9 +4,9 @@ The production WSGI application (the same settings and middleware: request ids a
 metrics, security, sessions, CSRF, messages, htmx) with one more URL, ``/bench/floor``: a plain
 Django view that signs the request in with the API token (``live_token``, the app's own lookup)
 and runs the page's SQL the bench captured (``BENCH_BARE_SQL``, as for ``bench.bare``) through
-Django's connection, answering the rows with ``json.dumps``. Against ``bench.bare`` it shows what
-Django's request handling costs; against the real list, what DRF, the FilterSet, the ORM and the
-serializers add on top.
+Django's connection, answering the API's JSON (written by ``bench.same_json``). Against
+``bench.bare`` it shows what Django's request handling costs; against the real list, what DRF,
+the FilterSet, the ORM and the serializers add on top.
 """
 
 from __future__ import annotations
@@ -25,25 +25,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
 application = get_wsgi_application()
 
 from accounts.services import api_token_digest  # noqa: E402 (needs the apps loaded)
+from bench import same_json  # noqa: E402
 from supportdesk.api.authentication import live_token  # noqa: E402
 
 with open(os.environ["BENCH_BARE_SQL"]) as _f:
-    _PAGE: list[str] = json.load(_f)["page"]
+    _SQL = json.load(_f)
 
 
 def floor(request: HttpRequest) -> HttpResponse:
     parts = request.headers.get("Authorization", "").split()
     if len(parts) != 2 or live_token(api_token_digest(parts[1]), timezone.now()) is None:
         return JsonResponse({"error": "Invalid token."}, status=401)
-    data: list[dict[str, object]] = []
+    rows: list[dict[str, object]] = []
     with connection.cursor() as cursor:
-        for sql in _PAGE:
+        for sql in _SQL["page"]:
             cursor.execute(sql)
             columns = [column.name for column in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-            data = data or rows
-    body = json.dumps({"data": data, "pagination": {"page": 1, "limit": 10}}, default=str)
-    return HttpResponse(body, content_type="application/json")
+            rows = rows or [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return HttpResponse(same_json.page(rows, _SQL["json"]), content_type="application/json")
 
 
 # Only this URL: the server is started and checked through /healthz (the middleware answers it).
