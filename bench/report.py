@@ -51,7 +51,7 @@ def latency_table(results: dict[str, Any]) -> str:
         ),
         ("*bare psycopg list, the page's SQL alone*", timings("bare_list")),
         (
-            "*Django alone: its middleware, the token's lookup, the page's SQL, json.dumps*",
+            "*Django alone: its middleware, the token's lookup, the page's SQL, the same JSON*",
             timings("django_floor"),
         ),
     ]
