@@ -1,8 +1,8 @@
 """A second floor for framework overhead: Django alone, without DRF or the ORM's query building.
 
 The production WSGI application (the same settings and middleware: request ids and access logs,
-metrics, security, sessions, CSRF, messages, htmx) with one more URL, ``/bench/floor``: a plain
-Django view that signs the request in with the API token (``live_token``, the app's own lookup)
+metrics, security, sessions, CSRF, messages, htmx) with its URLs replaced by one, ``/bench/floor``:
+a plain Django view that signs the request in with the API token (``live_token``, the app's own lookup)
 and runs the page's SQL the bench captured (``BENCH_BARE_SQL``, as for ``bench.bare``) through
 Django's connection, answering the API's JSON (written by ``bench.same_json``). Against
 ``bench.bare`` it shows what Django's request handling costs; against the real list, what DRF,
