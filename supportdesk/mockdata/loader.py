@@ -29,7 +29,7 @@ from supportdesk.caching import REFERENCE, TICKETS, invalidate
 from supportdesk.mockdata import bulk, sql, staging
 from supportdesk.mockdata.reader import Problem
 from supportdesk.mockdata.spec import BY_NAME, ENTITIES, ORDER, STEPS, Entity
-from tickets.services import ticket_counts_rebuild
+from tickets.services import tag_counts_rebuild, ticket_counts_rebuild
 
 ACTOR_LABEL = "migrate_mock_data"
 # Serialises runs: two imports at once would both see a record as new.
@@ -39,6 +39,14 @@ IMPORTED = "supportdesk_importedrecord"
 NUMBERING_TRIGGER = "tickets_ticket_number"
 # Adds the live ticket counts of each inserted batch (tickets/migrations/0006_ticket_counts.py).
 COUNTING_TRIGGER = "tickets_count_inserted"
+# Adds the tag counts of each inserted batch of ticket tags (tickets/migrations/0008_tag_counts.py).
+TAG_COUNTING_TRIGGER = "tickets_tagcount_tagged"
+# The per-insert triggers an initial load (an empty table, see bulk.py) goes around, and makes up
+# for in one pass after its insert.
+BULK_PAUSED_TRIGGERS = {
+    "tickets": (NUMBERING_TRIGGER, COUNTING_TRIGGER),
+    "ticket_tags": (TAG_COUNTING_TRIGGER,),
+}
 
 
 @dataclass
@@ -356,14 +364,14 @@ class Migration:
         # are unique across the source): no conflict to look for. Its unique index still checks.
         on_conflict = "" if bulk_load else "ON CONFLICT (tenant_id, legacy_id) DO NOTHING"
         order = ""
-        if entity.name == "tickets" and bulk_load:
-            # Every imported ticket brings its number (a required field): rather than the numbering
-            # trigger's counter update per row, each tenant's counter moves once, after the insert.
-            # The live-count trigger would keep every inserted row in a transition table to count
-            # them; the empty table is counted in one pass instead.
-            for trigger in (NUMBERING_TRIGGER, COUNTING_TRIGGER):
-                cursor.execute(f"ALTER TABLE {entity.table} DISABLE TRIGGER {trigger}")
-        elif entity.name == "tickets":
+        # Every imported ticket brings its number (a required field): rather than the numbering
+        # trigger's counter update per row, each tenant's counter moves once, after the insert.
+        # The counting triggers would keep every inserted row in a transition table to count them;
+        # the empty table is counted in one pass instead.
+        paused = BULK_PAUSED_TRIGGERS.get(entity.name, ()) if bulk_load else ()
+        for trigger in paused:
+            cursor.execute(f"ALTER TABLE {entity.table} DISABLE TRIGGER {trigger}")
+        if entity.name == "tickets" and not bulk_load:
             # Highest number first: the numbering trigger then moves each tenant's counter once.
             order = "ORDER BY c.tenant_id, s.number DESC"
         cursor.execute(
@@ -372,15 +380,17 @@ class Migration:
             f"JOIN {cls} c ON c.legacy_id = s.legacy_id AND c.action = 'create' {' '.join(joins)} {order} "
             f"{on_conflict}"
         )
-        if entity.name == "tickets" and bulk_load:
-            for trigger in (NUMBERING_TRIGGER, COUNTING_TRIGGER):
-                cursor.execute(f"ALTER TABLE {entity.table} ENABLE TRIGGER {trigger}")
+        for trigger in paused:
+            cursor.execute(f"ALTER TABLE {entity.table} ENABLE TRIGGER {trigger}")
+        if entity.name == "tickets" and paused:
             cursor.execute(
                 "UPDATE accounts_tenant t SET last_ticket_number = m.number "
                 "FROM (SELECT tenant_id, max(number) AS number FROM tickets_ticket GROUP BY tenant_id) m "
                 "WHERE t.id = m.tenant_id AND t.last_ticket_number < m.number"
             )
             ticket_counts_rebuild()
+        elif entity.name == "ticket_tags" and paused:
+            tag_counts_rebuild()
 
     def _update(self, cursor: Any, entity: Entity, cls: str) -> None:
         sets, joins = [], []

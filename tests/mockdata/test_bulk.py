@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from accounts.choices import Role
 from accounts.models import Tenant, User
+from catalog.models import Tag
 from companies.models import Contact
 from supportdesk.mockdata import bulk, sql
 from supportdesk.mockdata.loader import IMPORTED, Migration
@@ -17,7 +18,7 @@ from supportdesk.mockdata.spec import ENTITIES
 from supportdesk.models import ImportedRecord
 from tests.mockdata.conftest import fingerprint, run
 from tickets.models import Ticket
-from tickets.selectors import live_ticket_count
+from tickets.selectors import live_tag_count, live_ticket_count
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ def test_the_bulk_path_stores_the_same_checksums_and_reruns_change_nothing(sourc
 def test_the_bulk_path_stores_each_rows_own_checksum_and_moves_ticket_counters(source: Path) -> None:
     migration = Migration(source=source, bulk_min_rows=1)
     migration.run()
-    assert {"tickets_ticket", IMPORTED} <= set(migration.suspended)
+    assert {"tickets_ticket", "tickets_tickettag", IMPORTED} <= set(migration.suspended)
 
     # The checksums are computed from the staged records: each must be the loaded row's own, or the
     # next run would take every imported row for one edited in the desk.
@@ -136,14 +137,24 @@ def test_the_bulk_path_stores_each_rows_own_checksum_and_moves_ticket_counters(s
         for status in ("new", "open", "pending", "resolved", "closed"):
             live = Ticket.objects.filter(tenant=tenant, status=status).count()
             assert live_ticket_count(tenant=tenant, statuses=[status]) == live
+        # So were the tag-count triggers for the ticket tags: each tag's count was taken once.
+        tag = Tag.objects.filter(tenant=tenant).annotate(n=Count("tickets")).order_by("-n")[0]
+        tagged = Ticket.objects.filter(tenant=tenant, tags=tag).count()
+        assert tagged > 0 and live_tag_count(tenant=tenant, tag_id=tag.pk) == tagged
         agent = User.objects.filter(tenant=tenant, role=Role.ADMIN).first()
         ticket = ticket_create(
             tenant=tenant,
             actor=agent,
-            data={"subject": "After the import", "requester": Contact.objects.filter(tenant=tenant)[0]},
+            data={
+                "subject": "After the import",
+                "requester": Contact.objects.filter(tenant=tenant)[0],
+                "tags": [tag],
+            },
         )
         assert ticket.number == numbers + 1
         assert live_ticket_count(tenant=tenant) == Ticket.objects.filter(tenant=tenant).count()
+        # Both kinds of trigger are on again: the desk's next ticket is counted, tag and all.
+        assert live_tag_count(tenant=tenant, tag_id=tag.pk) == tagged + 1
     # Every kept count (status/priority/assignee and per tag) matches the imported tickets.
     assert run("recount_tickets", "--check").ok
 
