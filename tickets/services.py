@@ -411,10 +411,6 @@ def ticket_counts_rebuild() -> int:
         )
         keys = cursor.rowcount
         _recount_tags(cursor)
-        cursor.execute("SELECT id FROM accounts_tenant")
-        tenants = [row[0] for row in cursor.fetchall()]
-    for tenant_id in tenants:
-        invalidate(tenant_id, TICKETS)
     return int(keys)
 
 
@@ -427,13 +423,10 @@ def tag_counts_rebuild() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE tickets_ticket IN SHARE MODE")
         _recount_tags(cursor)
-        cursor.execute("SELECT id FROM accounts_tenant")
-        tenants = [row[0] for row in cursor.fetchall()]
-    for tenant_id in tenants:
-        invalidate(tenant_id, TICKETS)
 
 
 def _recount_tags(cursor: Any) -> None:
+    """Count the tags again (the ticket table already locked), then drop every tenant's cached totals."""
     cursor.execute("LOCK TABLE tickets_tickettag IN SHARE MODE")
     cursor.execute("DELETE FROM tickets_tagcount")
     cursor.execute(
@@ -441,3 +434,6 @@ def _recount_tags(cursor: Any) -> None:
         "SELECT tt.tenant_id, tt.tag_id, t.status, t.priority, count(*) FROM tickets_tickettag tt "
         "JOIN tickets_ticket t ON t.id = tt.ticket_id AND NOT t.is_deleted GROUP BY 1, 2, 3, 4"
     )
+    cursor.execute("SELECT id FROM accounts_tenant")
+    for (tenant_id,) in cursor.fetchall():
+        invalidate(tenant_id, TICKETS)
