@@ -70,10 +70,14 @@ def machine() -> dict[str, Any]:
 def endpoints(db: Database) -> dict[str, str]:
     """Name -> path of every request measured, with ids picked from the data."""
     big = db.scalar("SELECT id FROM accounts_tenant WHERE slug = 'big'")
-    company = db.scalar(
-        "SELECT company_id FROM tickets_ticket WHERE tenant_id = %s "
-        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
-        (big,),
+    # The big tenant's biggest company, group and category: the lists whose totals cost the most.
+    company, group, category = (
+        db.scalar(
+            f"SELECT {column} FROM tickets_ticket WHERE tenant_id = %s AND {column} IS NOT NULL "
+            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+            (big,),
+        )
+        for column in ("company_id", "group_id", "category_id")
     )
     ticket_id, number = 0, 0
     with db.connect() as conn:
@@ -102,6 +106,7 @@ def endpoints(db: Database) -> dict[str, str]:
         "tag popular": f"{t}?tag={dataset.POPULAR_TAG}",
         "tag rare": f"{t}?tag={dataset.RARE_TAG}",
         "company": f"{t}?company={company}",
+        "group": f"{t}?group={group}",
         "q common word": f"{t}?q={dataset.COMMON_WORD}",
         "q rare word": f"{t}?q={dataset.RARE_WORD}",
         "status+priority": f"{t}?status=open,pending&priority=high",
@@ -121,6 +126,9 @@ def endpoints(db: Database) -> dict[str, str]:
         "status+priority+tag after a write": (
             f"afterwrite:{t}?status=open,pending&priority=high&tag={dataset.POPULAR_TAG}"
         ),
+        "company after a write": f"afterwrite:{t}?company={company}",
+        "group after a write": f"afterwrite:{t}?group={group}",
+        "category+status after a write": f"afterwrite:{t}?category={category}&status=open,pending",
     }
 
 
