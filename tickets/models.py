@@ -306,3 +306,36 @@ class TagCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.n:+} tag {self.tag_id}"
+
+
+class FacetCount(models.Model):
+    """How many live tickets of a tenant have each company, group, category, subcategory and
+    department, per status and priority, kept by triggers, as delta rows.
+
+    Kept like ``TicketCount`` (see there): statement triggers on tickets add one row per (facet,
+    value, status, priority) a statement changed; a key's count is the sum of its rows. A ticket
+    counts once under each facet it has a value for. Migration tickets.0010_facet_counts;
+    read-only for the application.
+    """
+
+    class Facet(models.TextChoices):
+        # The ticket list's filter of the same name, and the ticket's column it counts.
+        COMPANY = "company"
+        GROUP = "group"
+        CATEGORY = "category"
+        SUBCATEGORY = "subcategory"
+        DEPARTMENT = "department"
+
+    id = models.BigAutoField(primary_key=True)
+    tenant_id = models.UUIDField()
+    facet = models.CharField(max_length=16, choices=Facet.choices)
+    value_id = models.UUIDField()
+    status = models.CharField(max_length=16)
+    priority = models.CharField(max_length=16)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant_id", "facet", "value_id"], name="tickets_facetcount_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.n:+} {self.facet} {self.value_id}"

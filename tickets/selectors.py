@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,17 +23,26 @@ from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
 from supportdesk.selectors import in_written_join_order
 from supportdesk.services import etag_for
-from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
+from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES, Priority, Status
 from tickets.filters import TicketFilterSet, filters_digest
-from tickets.models import Attachment, Ticket, TicketComment, TicketTag
+from tickets.models import Attachment, FacetCount, Ticket, TicketComment, TicketTag
 
 RECENTLY_SOLVED = datetime.timedelta(days=7)
 # Filters whose matches a reply can change: full text reads comments, a reply moves updated_at.
 ACTIVITY_FILTERS = ("q", "updated_after", "updated_before")
 # Lists filtered by these alone (or not at all) are counted from the trigger-kept TicketCount rows...
 COUNTED_FILTERS = {"status", "priority", "assignedTo", "assignee"}
-# ... and lists filtered by one tag and these from the TagCount rows.
-TAG_COUNTED_FILTERS = {"status", "priority"}
+# ... and lists filtered by these and one tag (TagCount rows) or one of FACET_FILTERS (FacetCount).
+STATUS_FILTERS = {"status", "priority"}
+FACET_FILTERS = set(FacetCount.Facet.values)  # each the filter of that name
+# The live tickets t as one row f(facet, value_id) per facet they have a value in: what the
+# triggers of migration tickets.0010 count.
+LIVE_TICKET_FACETS = (
+    "FROM tickets_ticket t CROSS JOIN LATERAL (VALUES "
+    + ", ".join(f"('{facet}', t.{facet}_id)" for facet in FacetCount.Facet.values)
+    + ") f(facet, value_id) WHERE NOT t.is_deleted AND f.value_id IS NOT NULL"
+)
+FACET_KEY = "t.tenant_id, f.facet, f.value_id, t.status, t.priority"
 # Count rows a tenant may have beyond twice its keys before they are folded.
 FOLD_SLACK = 256
 
@@ -230,6 +240,20 @@ def ticket_counts_differences() -> list[tuple[Any, ...]]:
         return [tuple(row) for row in cursor.fetchall()]
 
 
+def facet_counts_differences() -> list[tuple[Any, ...]]:
+    """Where the trigger-kept facet counts differ from the tickets: (tenant id, facet, value id,
+    status, priority, kept count, real count) per differing key. Empty when they agree."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tenant_id, facet, value_id, status, priority, sum(kept), sum(real) FROM ("
+            " SELECT tenant_id, facet, value_id, status, priority, n AS kept, 0 AS real"
+            " FROM tickets_facetcount"
+            f" UNION ALL SELECT {FACET_KEY}, 0, 1 {LIVE_TICKET_FACETS}) keys "
+            "GROUP BY 1, 2, 3, 4, 5 HAVING sum(kept) <> sum(real) ORDER BY 1, 2, 3, 4, 5"
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def live_tag_count(
     *,
     tenant: Tenant | Any,
@@ -238,8 +262,39 @@ def live_tag_count(
     priorities: list[str] | None = None,
 ) -> int:
     """How many live tickets of the tenant carry the tag and have one of ``statuses`` and
-    ``priorities`` (each ``None`` meaning any), summed from the trigger-kept ``TagCount`` rows; a
-    tag's rows are folded into one per key once there are more than ``FOLD_SLACK``."""
+    ``priorities`` (each ``None`` meaning any), summed from the trigger-kept ``TagCount`` rows."""
+    return _kept_sum("tickets_tagcount", tenant, {"tag_id": [tag_id]}, statuses, priorities)
+
+
+def live_facet_count(
+    *,
+    tenant: Tenant | Any,
+    facet: str,
+    values: list[Any],
+    statuses: list[str] | None = None,
+    priorities: list[str] | None = None,
+) -> int:
+    """How many live tickets of the tenant have one of ``values`` (ids) in ``facet`` (a
+    ``FacetCount.Facet``: company, group, ...) and one of ``statuses`` and ``priorities`` (each
+    ``None`` meaning any), summed from the trigger-kept ``FacetCount`` rows."""
+    scope = {"facet": [facet], "value_id": list(values)}
+    return _kept_sum("tickets_facetcount", tenant, scope, statuses, priorities)
+
+
+def _kept_sum(
+    table: str,
+    tenant: Tenant | Any,
+    scope: Mapping[str, list[Any]],
+    statuses: list[str] | None,
+    priorities: list[str] | None,
+) -> int:
+    """The sum of ``table``'s delta rows (``TagCount``, ``FacetCount``) of the tenant in ``scope``
+    (column -> the values it may have) with one of ``statuses`` and ``priorities``.
+
+    The scope's rows are folded into one per key once they outnumber its keys (at most every
+    status and priority of every value in it) by ``FOLD_SLACK``: all of them are read, whatever
+    the status and priority filter, since they are what folding bounds.
+    """
     tenant_id: Any = getattr(tenant, "pk", tenant)
     conditions: list[str] = ["true"]
     params: list[Any] = []
@@ -247,40 +302,44 @@ def live_tag_count(
         if values is not None:
             conditions.append(f"{column} = ANY(%s)")
             params.append(list(values))
+    where = " AND ".join(["tenant_id = %s", *(f"{column} = ANY(%s)" for column in scope)])
+    where_params = [tenant_id, *scope.values()]
     with connection.cursor() as cursor:
         cursor.execute(
-            # All of the tag's rows are counted, whatever the filter: they are what folding bounds.
             f"SELECT coalesce(sum(n) FILTER (WHERE {' AND '.join(conditions)}), 0), count(*) "
-            "FROM tickets_tagcount WHERE tenant_id = %s AND tag_id = %s",
-            [*params, tenant_id, tag_id],
+            f"FROM {table} WHERE {where}",
+            [*params, *where_params],
         )
         total, rows = cursor.fetchone()
-    if rows > FOLD_SLACK:
+    keys = len(Status.values) * len(Priority.values) * math.prod(len(values) for values in scope.values())
+    if rows > keys + FOLD_SLACK:
+        key = ", ".join([*scope, "status", "priority"])
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                "WITH gone AS (DELETE FROM tickets_tagcount WHERE tenant_id = %s AND tag_id = %s "
-                "RETURNING status, priority, n) "
-                "INSERT INTO tickets_tagcount (tenant_id, tag_id, status, priority, n) "
-                "SELECT %s, %s, status, priority, sum(n) FROM gone "
-                "GROUP BY status, priority HAVING sum(n) <> 0",
-                [tenant_id, tag_id, tenant_id, tag_id],
+                f"WITH gone AS (DELETE FROM {table} WHERE {where} RETURNING {key}, n) "
+                f"INSERT INTO {table} (tenant_id, {key}, n) "
+                f"SELECT %s, {key}, sum(n) FROM gone GROUP BY {key} HAVING sum(n) <> 0",
+                [*where_params, tenant_id],
             )
     return int(total)
 
 
 def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any]) -> int | None:
     """The total of a list filtered by ``filters`` from the trigger-kept counts, or None when the
-    filters need a COUNT: only status, priority and one assignee filter together, or one tag with
-    status and priority, are kept (``ordering`` does not change a count)."""
+    filters need a COUNT. Kept: status, priority and one assignee filter together; one tag, or one
+    of company, group, category, subcategory and department, with status and priority
+    (``ordering`` does not change a count)."""
     given = {name for name in TicketFilterSet.base_filters if filters.get(name)} - {"ordering"}
-    tagged = "tag" in given and given - {"tag"} <= TAG_COUNTED_FILTERS
-    if not tagged and (not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given):
+    by = given - STATUS_FILTERS
+    kept_by = next(iter(by)) if len(by) == 1 and by <= {"tag", *FACET_FILTERS} else None
+    if kept_by is None and (not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given):
         return None
     filterset = TicketFilterSet(filters, Ticket.objects.none(), tenant=tenant, user=user)
     if not filterset.is_valid():
         return None  # the list itself reports what is wrong
     cleaned = filterset.form.cleaned_data
-    if tagged:
+    statuses, priorities = cleaned.get("status"), cleaned.get("priority")
+    if kept_by == "tag":
         if len(cleaned["tag"]) != 1:
             return None  # several tags: tickets carrying all of them
         ids = tag_ids(tenant=tenant, name_or_id=cleaned["tag"][0])
@@ -288,16 +347,18 @@ def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[st
             return None
         if not ids:
             return 0
-        return live_tag_count(
-            tenant=tenant, tag_id=ids[0], statuses=cleaned.get("status"), priorities=cleaned.get("priority")
+        return live_tag_count(tenant=tenant, tag_id=ids[0], statuses=statuses, priorities=priorities)
+    if kept_by is not None:
+        if not cleaned.get(kept_by):
+            return None  # "group=," filters nothing
+        return live_facet_count(
+            tenant=tenant, facet=kept_by, values=cleaned[kept_by], statuses=statuses, priorities=priorities
         )
     assignees = cleaned.get("assignedTo") or cleaned.get("assignee")
     if assignees is not None:
         me = getattr(user, "pk", None)
         assignees = [None if item == "none" else me if item == "me" else item for item in assignees]
-    return live_ticket_count(
-        tenant=tenant, statuses=cleaned.get("status"), priorities=cleaned.get("priority"), assignees=assignees
-    )
+    return live_ticket_count(tenant=tenant, statuses=statuses, priorities=priorities, assignees=assignees)
 
 
 # What an inbox row shows: the ticket's own columns below, its tags, and three related rows by name.

@@ -33,6 +33,7 @@ from supportdesk.services import (
 )
 from tickets.choices import SOLVED_STATUSES, Status
 from tickets.models import Attachment, Ticket, TicketComment, TicketTag
+from tickets.selectors import FACET_KEY, LIVE_TICKET_FACETS
 
 TICKET_FIELDS = (
     "subject",
@@ -395,8 +396,9 @@ COUNT_KEY = "tenant_id, status, priority, assignee_id"
 
 
 def ticket_counts_rebuild() -> int:
-    """Count every tenant's live tickets again into ``TicketCount`` (one row per key) and
-    ``TagCount`` (one row per tag, status and priority); return the number of ``TicketCount`` keys.
+    """Count every tenant's live tickets again into ``TicketCount`` (one row per key),
+    ``FacetCount`` (one row per facet value, status and priority) and ``TagCount`` (one row per
+    tag, status and priority); return the number of ``TicketCount`` keys.
 
     For writes that went around the counting triggers (``session_replication_role = replica``,
     disabled triggers): the triggers keep the counts otherwise. Ticket writes wait while it runs
@@ -410,6 +412,11 @@ def ticket_counts_rebuild() -> int:
             f"SELECT {COUNT_KEY}, count(*) FROM tickets_ticket WHERE NOT is_deleted GROUP BY {COUNT_KEY}"
         )
         keys = cursor.rowcount
+        cursor.execute("DELETE FROM tickets_facetcount")
+        cursor.execute(
+            "INSERT INTO tickets_facetcount (tenant_id, facet, value_id, status, priority, n) "
+            f"SELECT {FACET_KEY}, count(*) {LIVE_TICKET_FACETS} GROUP BY 1, 2, 3, 4, 5"
+        )
         _recount_tags(cursor)
     return int(keys)
 

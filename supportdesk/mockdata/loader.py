@@ -39,12 +39,14 @@ IMPORTED = "supportdesk_importedrecord"
 NUMBERING_TRIGGER = "tickets_ticket_number"
 # Adds the live ticket counts of each inserted batch (tickets/migrations/0006_ticket_counts.py).
 COUNTING_TRIGGER = "tickets_count_inserted"
+# ... and their counts per company, group, category, ... (tickets/migrations/0010_facet_counts.py).
+FACET_COUNTING_TRIGGER = "tickets_facetcount_inserted"
 # Adds the tag counts of each inserted batch of ticket tags (tickets/migrations/0008_tag_counts.py).
 TAG_COUNTING_TRIGGER = "tickets_tagcount_tagged"
 # The per-insert triggers an initial load (an empty table, see bulk.py) goes around, and makes up
 # for in one pass after its insert.
 BULK_PAUSED_TRIGGERS = {
-    "tickets": (NUMBERING_TRIGGER, COUNTING_TRIGGER),
+    "tickets": (NUMBERING_TRIGGER, COUNTING_TRIGGER, FACET_COUNTING_TRIGGER),
     "ticket_tags": (TAG_COUNTING_TRIGGER,),
 }
 

@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Max
 
 from accounts.choices import Role
-from accounts.models import Tenant, User
+from accounts.models import Group, Tenant, User
 from catalog.models import Tag
 from companies.models import Contact
 from supportdesk.mockdata import bulk, sql
@@ -18,7 +18,7 @@ from supportdesk.mockdata.spec import ENTITIES
 from supportdesk.models import ImportedRecord
 from tests.mockdata.conftest import fingerprint, run
 from tickets.models import Ticket
-from tickets.selectors import live_tag_count, live_ticket_count
+from tickets.selectors import live_facet_count, live_tag_count, live_ticket_count
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +141,10 @@ def test_the_bulk_path_stores_each_rows_own_checksum_and_moves_ticket_counters(s
         tag = Tag.objects.filter(tenant=tenant).annotate(n=Count("tickets")).order_by("-n")[0]
         tagged = Ticket.objects.filter(tenant=tenant, tags=tag).count()
         assert tagged > 0 and live_tag_count(tenant=tenant, tag_id=tag.pk) == tagged
+        # And the facet-count trigger: each group's tickets were counted once.
+        group = Group.objects.filter(tenant=tenant).annotate(n=Count("tickets")).order_by("-n")[0]
+        grouped = Ticket.objects.filter(tenant=tenant, group=group).count()
+        assert grouped > 0 and live_facet_count(tenant=tenant, facet="group", values=[group.pk]) == grouped
         agent = User.objects.filter(tenant=tenant, role=Role.ADMIN).first()
         ticket = ticket_create(
             tenant=tenant,
@@ -149,13 +153,15 @@ def test_the_bulk_path_stores_each_rows_own_checksum_and_moves_ticket_counters(s
                 "subject": "After the import",
                 "requester": Contact.objects.filter(tenant=tenant)[0],
                 "tags": [tag],
+                "group": group,
             },
         )
         assert ticket.number == numbers + 1
         assert live_ticket_count(tenant=tenant) == Ticket.objects.filter(tenant=tenant).count()
         # Both kinds of trigger are on again: the desk's next ticket is counted, tag and all.
         assert live_tag_count(tenant=tenant, tag_id=tag.pk) == tagged + 1
-    # Every kept count (status/priority/assignee and per tag) matches the imported tickets.
+        assert live_facet_count(tenant=tenant, facet="group", values=[group.pk]) == grouped + 1
+    # Every kept count (status/priority/assignee, per facet and per tag) matches the imported tickets.
     assert run("recount_tickets", "--check").ok
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import uuid
 from typing import Any
 
 import pytest
@@ -13,10 +14,22 @@ from django.db.models.functions import Now
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Tenant, User
-from tests.factories import ContactFactory, TagFactory, TicketFactory, TicketTagFactory, UserFactory
+from supportdesk.caching import TICKETS, invalidate
+from tests.factories import (
+    CategoryFactory,
+    CompanyFactory,
+    ContactFactory,
+    DepartmentFactory,
+    GroupFactory,
+    SubcategoryFactory,
+    TagFactory,
+    TicketFactory,
+    TicketTagFactory,
+    UserFactory,
+)
 from tickets import services
-from tickets.models import Ticket, TicketCount, TicketTag
-from tickets.selectors import FOLD_SLACK, live_ticket_count
+from tickets.models import FacetCount, Ticket, TicketCount, TicketTag
+from tickets.selectors import FOLD_SLACK, live_facet_count, live_ticket_count
 
 pytestmark = pytest.mark.django_db
 
@@ -433,3 +446,221 @@ def test_a_page_past_the_end_is_counted_not_walked_to(tenant: Tenant, agent: Use
     sql = [q["sql"] for q in ctx.captured_queries]
     assert any('COUNT(*) AS "__count"' in q for q in sql), sql
     assert not any("OFFSET" in q for q in sql), sql
+
+
+FACETS = ("company", "group", "category", "subcategory", "department")
+
+
+def real_facets() -> dict[tuple[Any, ...], int]:
+    counts: dict[tuple[Any, ...], int] = {}
+    for facet in FACETS:
+        rows = (
+            Ticket.objects.filter(**{f"{facet}__isnull": False})
+            .values_list("tenant_id", f"{facet}_id", "status", "priority")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        counts |= {(tenant, facet, value, status, priority): n for tenant, value, status, priority, n in rows}
+    return counts
+
+
+def kept_facets() -> dict[tuple[Any, ...], int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tenant_id, facet, value_id, status, priority, sum(n) FROM tickets_facetcount "
+            "GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0"
+        )
+        return {tuple(row[:5]): int(row[5]) for row in cursor.fetchall()}
+
+
+def test_every_kind_of_write_keeps_the_facet_counts_exact(tenant: Tenant, other_tenant: Tenant) -> None:
+    rng = random.Random(13)
+    values: dict[Any, dict[str, list[Any]]] = {}
+    for t in (tenant, other_tenant):
+        categories = CategoryFactory.create_batch(2, tenant=t)
+        values[t.pk] = {
+            "company": [None, *CompanyFactory.create_batch(2, tenant=t)],
+            "group": [None, *GroupFactory.create_batch(3, tenant=t)],
+            "category": [None, *categories],
+            "subcategory": [SubcategoryFactory(category=c) for c in categories for _ in range(2)],
+            "department": [None, *DepartmentFactory.create_batch(2, tenant=t)],
+        }
+    contacts = {t.pk: ContactFactory(tenant=t) for t in (tenant, other_tenant)}
+
+    def facets(t: Tenant) -> dict[str, Any]:
+        """Random facet values for a ticket of ``t`` (a subcategory only under its category)."""
+        chosen = {facet: rng.choice(values[t.pk][facet]) for facet in ("company", "group", "department")}
+        category = rng.choice(values[t.pk]["category"])
+        subcategories = [s for s in values[t.pk]["subcategory"] if category and s.category_id == category.pk]
+        return {**chosen, "category": category, "subcategory": rng.choice([None, *subcategories])}
+
+    def new_ticket(t: Tenant) -> Ticket:
+        return Ticket(
+            tenant=t,
+            subject="Printer",
+            requester=contacts[t.pk],
+            status=rng.choice(["new", "open", "pending"]),
+            priority=rng.choice(PRIORITIES),
+            **facets(t),
+        )
+
+    actions = [
+        "create", "bulk_create", "move", "move_one", "status", "bulk", "touch", "delete", "restore",
+        "erase", "move_and_delete",
+    ]  # fmt: skip
+    for step in range(120):
+        t = rng.choice([tenant, other_tenant])
+        tickets = list(Ticket.all_objects.filter(tenant=t))
+        action = rng.choice(actions)
+        if action == "create" or not tickets:
+            new_ticket(t).save()
+        elif action == "bulk_create":
+            Ticket.objects.bulk_create([new_ticket(t) for _ in range(rng.randint(2, 6))])
+        elif action == "move":  # every facet at once
+            Ticket.all_objects.filter(pk=rng.choice(tickets).pk).update(**facets(t))
+        elif action == "move_one":  # one statement moving many tickets to one group, some deleted
+            Ticket.all_objects.filter(tenant=t).update(group=rng.choice(values[t.pk]["group"]))
+        elif action == "status":
+            ticket = rng.choice(tickets)
+            ticket.status = rng.choice(["open", "pending", "on_hold"])
+            ticket.priority = rng.choice(PRIORITIES)
+            ticket.save()
+        elif action == "bulk":
+            Ticket.all_objects.filter(tenant=t, status__in=["new", "open"]).update(
+                priority=rng.choice(PRIORITIES), updated_at=Now()
+            )
+        elif action == "touch":  # a change the counts do not depend on
+            Ticket.all_objects.filter(tenant=t).update(subject="Printer again", updated_at=Now())
+        elif action == "delete":
+            Ticket.all_objects.filter(pk=rng.choice(tickets).pk).update(is_deleted=True)
+        elif action == "restore":
+            Ticket.all_objects.filter(tenant=t, is_deleted=True).update(is_deleted=False)
+        elif action == "erase":
+            Ticket.all_objects.filter(pk=rng.choice(tickets).pk).delete()
+        else:
+            Ticket.all_objects.filter(pk=rng.choice(tickets).pk).update(is_deleted=True, **facets(t))
+        assert kept_facets() == real_facets(), (step, action)
+
+    # Deleting a group, company or department unassigns its tickets (SET NULL): counted too.
+    for facet in ("group", "company", "department"):
+        values[tenant.pk][facet][1].delete()
+        assert kept_facets() == real_facets(), facet
+    # A category goes once its subcategories have: the tickets lose one, then the other.
+    category = values[tenant.pk]["category"][1]
+    category.subcategories.all().delete()
+    assert kept_facets() == real_facets()
+    category.delete()
+    assert kept_facets() == real_facets()
+
+
+def test_a_facet_lists_total_comes_from_the_facet_counts(
+    tenant: Tenant, other_tenant: Tenant, agent: User, admin: User, client_for
+) -> None:
+    support, billing = GroupFactory(tenant=tenant), GroupFactory(tenant=tenant)
+    acme = CompanyFactory(tenant=tenant)
+    subcategory = SubcategoryFactory(category=CategoryFactory(tenant=tenant))
+    department = DepartmentFactory(tenant=tenant)
+    for i, (status, priority) in enumerate([("open", "high"), ("open", "low"), ("pending", "high")]):
+        TicketFactory(
+            tenant=tenant,
+            status=status,
+            priority=priority,
+            group=support,
+            company=acme if i < 2 else None,
+            category=subcategory.category,
+            subcategory=subcategory if i == 0 else None,
+            department=department,
+            assignee=agent if i == 0 else None,
+        )
+    TicketFactory(tenant=tenant, status="open", group=billing)
+    TicketFactory(tenant=tenant, status="open", group=support, is_deleted=True)
+    theirs = GroupFactory(tenant=other_tenant)
+    TicketFactory(tenant=other_tenant, group=theirs)
+    client = client_for(agent)
+
+    for params, expected, counted in [
+        (f"group={support.pk}", 3, True),
+        (f"group={support.pk},{billing.pk}", 4, True),
+        (f"group={support.pk}&status=open&ordering=-priority", 2, True),
+        (f"group={support.pk}&status=open,pending&priority=high", 2, True),
+        (f"company={acme.pk}", 2, True),
+        (f"company={acme.pk}&priority=low", 1, True),
+        (f"category={subcategory.category_id}&status=pending", 1, True),
+        (f"subcategory={subcategory.pk}", 1, True),
+        (f"department={department.pk}&status=open", 2, True),
+        (f"group={theirs.pk}", 0, True),  # another desk's group: none of this desk's tickets
+        (f"group={uuid.uuid4()}", 0, True),
+        # Kept per facet, status and priority only: anything more is counted over the tickets.
+        (f"group={support.pk}&company={acme.pk}", 2, False),
+        (f"group={support.pk}&assignedTo=me", 1, False),
+        (f"group={support.pk}&q=printer", 3, False),
+        ("group=,", 4, False),  # no value: no filter
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/api/tickets?{params}")
+        assert response.status_code == 200, (params, response.content)
+        assert response.json()["pagination"]["total"] == expected, params
+        sql = [q["sql"] for q in ctx.captured_queries]
+        assert any("FROM tickets_facetcount" in q for q in sql) == counted, params
+        if counted:
+            assert not any('COUNT(*) AS "__count" FROM "tickets_ticket"' in q for q in sql), params
+    assert client.get("/api/tickets?group=nope").status_code == 400
+
+    # Through the services: a ticket moved to another group, or deleted, moves between totals.
+    moved = Ticket.objects.get(group=support, status="pending")
+    services.ticket_update(ticket=moved, actor=admin, data={"group": billing})
+    assert client.get(f"/api/tickets?group={support.pk}").json()["pagination"]["total"] == 2
+    assert client.get(f"/api/tickets?group={billing.pk}").json()["pagination"]["total"] == 2
+    services.ticket_delete(ticket=moved, actor=admin)
+    assert client.get(f"/api/tickets?group={billing.pk}").json()["pagination"]["total"] == 1
+
+
+def test_a_facet_list_costs_the_queries_a_status_list_does(tenant: Tenant, agent: User, client_for) -> None:
+    """The total after a write is one small query on the kept counts, whatever the group's size."""
+    group = GroupFactory(tenant=tenant)
+    TicketFactory.create_batch(30, tenant=tenant, status="open", group=group)
+    client = client_for(agent)
+
+    def queries(params: str) -> int:
+        Ticket.objects.filter(pk=Ticket.objects.first().pk).update(priority="urgent")  # totals go stale
+        invalidate(tenant, TICKETS)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/api/tickets?{params}&limit=5").json()["pagination"]["total"] == 30
+        return len(ctx.captured_queries)
+
+    assert queries(f"group={group.pk}") == queries("status=open")
+
+
+def test_facet_rows_are_folded_once_they_outnumber_the_keys(tenant: Tenant) -> None:
+    first, second = GroupFactory.create_batch(2, tenant=tenant)
+    ticket = TicketFactory(tenant=tenant, group=first)
+    for i in range(FOLD_SLACK):  # each move adds two rows
+        Ticket.objects.filter(pk=ticket.pk).update(group=second if i % 2 == 0 else first)
+    assert FacetCount.objects.filter(facet="group").count() > FOLD_SLACK + 2 * 24
+
+    assert live_facet_count(tenant=tenant, facet="group", values=[first.pk, second.pk]) == 1
+
+    assert FacetCount.objects.filter(facet="group").count() == 1
+    assert kept_facets() == real_facets()
+
+
+def test_recount_finds_and_fixes_facet_counts_written_around_the_triggers(tenant: Tenant) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    group = GroupFactory(tenant=tenant)
+    TicketFactory.create_batch(2, tenant=tenant, status="open", group=group)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE tickets_ticket SET group_id = NULL WHERE tenant_id = %s", [tenant.pk])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 count"):
+        call_command("recount_tickets", "--check", stderr=err)
+    assert f"tenant {tenant.pk} group {group.pk} open/medium: counted 2, tickets 0" in err.getvalue()
+
+    call_command("recount_tickets", stdout=io.StringIO())
+    assert kept_facets() == real_facets()
+    assert live_facet_count(tenant=tenant, facet="group", values=[group.pk]) == 0

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tickets.selectors import tag_counts_differences, ticket_counts_differences
+from tickets.selectors import facet_counts_differences, tag_counts_differences, ticket_counts_differences
 from tickets.services import ticket_counts_rebuild
 
 
@@ -14,13 +14,14 @@ class Command(BaseCommand):
     """Compare the trigger-kept counts with the tickets, or count the tickets again."""
 
     help = (
-        "The totals of ticket lists filtered by status, priority and assignee, or by one tag with "
-        "status and priority, come "
+        "The totals of ticket lists filtered by status, priority and assignee, or by one tag, "
+        "company, group, category, subcategory or department with status and priority, come "
         "from counts that database triggers keep as tickets and their tags change "
-        "(tickets_ticketcount, tickets_tagcount). Writes that go around the triggers "
-        "(session_replication_role = replica, disabled triggers, a partial data-only restore) leave "
-        "them wrong. --check lists every (tenant, status, priority, assignee) and every (tag, "
-        "status, priority) whose count differs from the tickets and exits 1 if any does; without "
+        "(tickets_ticketcount, tickets_facetcount, tickets_tagcount). Writes that go around the "
+        "triggers (session_replication_role = replica, disabled triggers, a partial data-only "
+        "restore) leave them wrong. --check lists every (tenant, status, priority, assignee), "
+        "every (company, group, ..., status, priority) and every (tag, status, priority) whose "
+        "count differs from the tickets and exits 1 if any does; without "
         "it, every count is taken again from the tickets (ticket writes wait meanwhile) and the "
         "cached totals are dropped."
     )
@@ -36,6 +37,12 @@ class Command(BaseCommand):
                     f"tenant {tenant} {status}/{priority}/{assignee or 'unassigned'}: "
                     f"counted {kept}, tickets {real}"
                 )
+            facets = facet_counts_differences()
+            for tenant, facet, value, status, priority, kept, real in facets:
+                self.stderr.write(
+                    f"tenant {tenant} {facet} {value} {status}/{priority}: counted {kept}, tickets {real}"
+                )
+            differences += facets
             tags = tag_counts_differences()
             for tenant, tag, status, priority, kept, real in tags:
                 self.stderr.write(
