@@ -196,20 +196,35 @@ def live_count_query(tenant_id: Any, counts: list[Mapping[str, Any]]) -> tuple[s
 
 
 def _fold_counts(tenant_id: Any) -> None:
-    """Replace the tenant's count rows by one per key (same sums; keys summing to 0 go).
+    """Replace the tenant's ``TicketCount`` rows by one per key (see ``fold_count_rows``)."""
+    fold_count_rows("tickets_ticketcount", "tenant_id = %s", [tenant_id])
+
+
+# Each count table's key: its rows of one key add up to that key's count.
+COUNT_TABLE_KEYS = {
+    "tickets_ticketcount": ("tenant_id", "status", "priority", "assignee_id"),
+    "tickets_facetcount": ("tenant_id", "facet", "value_id", "status", "priority"),
+    "tickets_tagcount": ("tenant_id", "tag_id", "status", "priority"),
+}
+
+
+def fold_count_rows(table: str, where: str = "true", params: Sequence[Any] = ()) -> int:
+    """Replace the rows of the count ``table`` matching ``where`` by one per key (same sums; keys
+    summing to 0 go); return how many rows fewer there are.
 
     Writers only ever add rows, which this never sees (they are not yet committed or came after
     its snapshot), so it needs no lock; two folds at once delete each row once between them.
     """
+    key = ", ".join(COUNT_TABLE_KEYS[table])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "WITH gone AS (DELETE FROM tickets_ticketcount WHERE tenant_id = %s "
-            "RETURNING status, priority, assignee_id, n) "
-            "INSERT INTO tickets_ticketcount (tenant_id, status, priority, assignee_id, n) "
-            "SELECT %s, status, priority, assignee_id, sum(n) FROM gone "
-            "GROUP BY status, priority, assignee_id HAVING sum(n) <> 0",
-            [tenant_id, tenant_id],
+            f"WITH gone AS (DELETE FROM {table} WHERE {where} RETURNING {key}, n), "
+            f"kept AS (INSERT INTO {table} ({key}, n) "
+            f"SELECT {key}, sum(n) FROM gone GROUP BY {key} HAVING sum(n) <> 0 RETURNING 1) "
+            "SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM kept)",
+            list(params),
         )
+        return int(cursor.fetchone()[0])
 
 
 def tag_counts_differences() -> list[tuple[Any, ...]]:
@@ -313,14 +328,7 @@ def _kept_sum(
         total, rows = cursor.fetchone()
     keys = len(Status.values) * len(Priority.values) * math.prod(len(values) for values in scope.values())
     if rows > keys + FOLD_SLACK:
-        key = ", ".join([*scope, "status", "priority"])
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH gone AS (DELETE FROM {table} WHERE {where} RETURNING {key}, n) "
-                f"INSERT INTO {table} (tenant_id, {key}, n) "
-                f"SELECT %s, {key}, sum(n) FROM gone GROUP BY {key} HAVING sum(n) <> 0",
-                [*where_params, tenant_id],
-            )
+        fold_count_rows(table, where, where_params)
     return int(total)
 
 

@@ -33,7 +33,7 @@ from supportdesk.services import (
 )
 from tickets.choices import SOLVED_STATUSES, Status
 from tickets.models import Attachment, Ticket, TicketComment, TicketTag
-from tickets.selectors import FACET_KEY, LIVE_TICKET_FACETS
+from tickets.selectors import COUNT_TABLE_KEYS, FACET_KEY, LIVE_TICKET_FACETS, fold_count_rows
 
 TICKET_FIELDS = (
     "subject",
@@ -419,6 +419,16 @@ def ticket_counts_rebuild() -> int:
         )
         _recount_tags(cursor)
     return int(keys)
+
+
+def ticket_counts_fold() -> dict[str, int]:
+    """Fold every count table's rows into one per key; return how many rows each lost.
+
+    The readers fold the rows they sum (a tenant's, a tag's, a group's), so a key no list ever
+    reads (a company nobody filters by, say) keeps one row per change until this runs. It takes
+    no lock: writes and reads go on (see ``fold_count_rows``). The totals do not change.
+    """
+    return {table: fold_count_rows(table) for table in COUNT_TABLE_KEYS}
 
 
 def tag_counts_rebuild() -> None:

@@ -664,3 +664,61 @@ def test_recount_finds_and_fixes_facet_counts_written_around_the_triggers(tenant
     call_command("recount_tickets", stdout=io.StringIO())
     assert kept_facets() == real_facets()
     assert live_facet_count(tenant=tenant, facet="group", values=[group.pk]) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fold_merges_every_counts_rows_without_waiting_for_writers(tenant: Tenant) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    group, tag = GroupFactory(tenant=tenant), TagFactory(tenant=tenant)
+    tickets = TicketFactory.create_batch(3, tenant=tenant, group=group)
+    for ticket in tickets:
+        TicketTagFactory(tenant=tenant, ticket=ticket, tag=tag)
+    for status in ["open", "pending", "open", "on_hold"]:  # one row per change in every table
+        Ticket.objects.filter(tenant=tenant).update(status=status)
+    before = {
+        table: table_rows(table)
+        for table in ("tickets_ticketcount", "tickets_facetcount", "tickets_tagcount")
+    }
+
+    updated, release = threading.Event(), threading.Event()
+
+    def writer() -> None:  # a ticket write still open while the fold runs
+        try:
+            with transaction.atomic():
+                Ticket.objects.filter(pk=tickets[0].pk).update(status="pending")
+                updated.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert updated.wait(10)
+        out = io.StringIO()
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # a wait on the writer would fail here
+        call_command("recount_tickets", "--fold", stdout=out)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    finally:
+        release.set()
+        thread.join(10)
+
+    assert "tickets_facetcount" in out.getvalue()
+    # One row per key left of each table's rows before the writer (2 statuses x 1 priority).
+    assert table_rows("tickets_ticketcount") == 1 + 2  # the writer's 2 rows came after the fold
+    assert table_rows("tickets_facetcount") == 1 + 2
+    assert table_rows("tickets_tagcount") == 1 + 2
+    assert all(rows > 3 for rows in before.values())
+    assert (kept(), kept_facets(), kept_tags()) == (real(), real_facets(), real_tags())
+    assert live_facet_count(tenant=tenant, facet="group", values=[group.pk], statuses=["pending"]) == 1
+
+
+def table_rows(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        return int(cursor.fetchone()[0])
