@@ -157,14 +157,14 @@ def live_ticket_counts(*, tenant: Tenant | Any, counts: Mapping[str, Mapping[str
     """Several ``live_ticket_count``s in one query: name -> its keyword arguments.
 
     When a tenant's rows outnumber its keys well over twice, they are folded into one row per key
-    (see ``_fold_counts``).
+    (see ``fold_count_rows``).
     """
     tenant_id: Any = getattr(tenant, "pk", tenant)
     with connection.cursor() as cursor:
         cursor.execute(*live_count_query(tenant_id, list(counts.values())))
         *totals, rows, keys = cursor.fetchone()
     if rows > 2 * keys + FOLD_SLACK:
-        _fold_counts(tenant_id)
+        fold_count_rows("tickets_ticketcount", "tenant_id = %s", [tenant_id])
     return {name: int(total) for name, total in zip(counts, totals, strict=True)}
 
 
@@ -193,11 +193,6 @@ def live_count_query(tenant_id: Any, counts: list[Mapping[str, Any]]) -> tuple[s
         f"WHERE tenant_id = %s GROUP BY status, priority, assignee_id) per_key",
         [*params, tenant_id],
     )
-
-
-def _fold_counts(tenant_id: Any) -> None:
-    """Replace the tenant's ``TicketCount`` rows by one per key (see ``fold_count_rows``)."""
-    fold_count_rows("tickets_ticketcount", "tenant_id = %s", [tenant_id])
 
 
 # Each count table's key: its rows of one key add up to that key's count.

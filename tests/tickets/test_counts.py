@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -195,35 +197,16 @@ def test_list_totals_by_status_priority_and_assignee_come_from_the_counts(
 @pytest.mark.django_db(transaction=True)
 def test_writers_of_one_tenant_never_wait_for_each_other_on_the_counts(tenant: Tenant) -> None:
     first, second = TicketFactory.create_batch(2, tenant=tenant, status="open")
-    updated = threading.Event()
-    release = threading.Event()
-    errors: list[BaseException] = []
-
-    def slow_writer() -> None:
-        try:
-            with transaction.atomic():
-                Ticket.objects.filter(pk=first.pk).update(status="pending")
-                updated.set()
-                release.wait(10)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=slow_writer)
-    thread.start()
-    try:
-        assert updated.wait(10)
-        # The same change to another ticket touches the same two count keys while the first
-        # transaction is still open. Shared counter rows would make this wait; the lock timeout
-        # would turn such a wait into an error.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '2s'")
-            Ticket.objects.filter(pk=second.pk).update(status="pending")
-    finally:
-        release.set()
-        thread.join(10)
-    assert not errors
+    # The same change to another ticket touches the same two count keys while the first
+    # transaction is still open. Shared counter rows would make this wait; the lock timeout
+    # would turn such a wait into an error.
+    with (
+        ticket_write_held_open(first, status="pending"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL lock_timeout = '2s'")
+        Ticket.objects.filter(pk=second.pk).update(status="pending")
     assert live_ticket_count(tenant=tenant, statuses=["pending"]) == 2
     assert live_ticket_count(tenant=tenant, statuses=["open"]) == 0
 
@@ -683,30 +666,13 @@ def test_fold_merges_every_counts_rows_without_waiting_for_writers(tenant: Tenan
         for table in ("tickets_ticketcount", "tickets_facetcount", "tickets_tagcount")
     }
 
-    updated, release = threading.Event(), threading.Event()
-
-    def writer() -> None:  # a ticket write still open while the fold runs
-        try:
-            with transaction.atomic():
-                Ticket.objects.filter(pk=tickets[0].pk).update(status="pending")
-                updated.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        assert updated.wait(10)
-        out = io.StringIO()
+    out = io.StringIO()
+    with ticket_write_held_open(tickets[0], status="pending"):
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")  # a wait on the writer would fail here
         call_command("recount_tickets", "--fold", stdout=out)
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = 0")
-    finally:
-        release.set()
-        thread.join(10)
 
     assert "tickets_facetcount" in out.getvalue()
     # One row per key left of each table's rows before the writer (2 statuses x 1 priority).
@@ -716,6 +682,35 @@ def test_fold_merges_every_counts_rows_without_waiting_for_writers(tenant: Tenan
     assert all(rows > 3 for rows in before.values())
     assert (kept(), kept_facets(), kept_tags()) == (real(), real_facets(), real_tags())
     assert live_facet_count(tenant=tenant, facet="group", values=[group.pk], statuses=["pending"]) == 1
+
+
+@contextlib.contextmanager
+def ticket_write_held_open(ticket: Ticket, status: str) -> Iterator[None]:
+    """Run the body while another connection's update of ``ticket`` to ``status`` is uncommitted;
+    it commits when the body ends. A failure of that write fails the test."""
+    updated, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                Ticket.objects.filter(pk=ticket.pk).update(status=status)
+                updated.set()
+                release.wait(10)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert updated.wait(10), errors
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+    assert not errors
 
 
 def table_rows(table: str) -> int:
