@@ -161,12 +161,15 @@ def latency_at(
     floor = measure.latency(bare, "/ping", repeat * 2)
     # Framework overhead: the list and its floors in turn, many rounds (they are cheap), so their
     # ratios see the same machine. The bare handler runs the page's statements alone, and every
-    # statement Django ran (the token's lookup too); Django alone runs the same through Django.
+    # statement Django ran (the token's lookup too), prepared after the fifth time as psycopg does
+    # by default, or parsed and planned every time as Django's cursor has them; Django alone runs
+    # the same through Django.
     token = {"Authorization": headers["Authorization"]}
     targets = {
         "list": (client, LIST_PAGE),
         "bare_list": (bare, "/tickets"),
         "bare_same_sql": (bare, "/tickets/same-sql"),
+        "bare_planned": (bare, "/tickets/same-sql-planned"),
         "django_floor": (measure.Client(ports["django"], token), "/bench/floor"),
     }
     same_json(targets)
@@ -201,18 +204,21 @@ def latency_at(
                 flush=True,
             )
     out["endpoints"] = rows
-    listed, same, page, django = (
-        out[k]["p95_ms"] for k in ("list", "bare_same_sql", "bare_list", "django_floor")
+    listed, same, page, planned, django = (
+        out[k]["p95_ms"] for k in ("list", "bare_same_sql", "bare_list", "bare_planned", "django_floor")
     )
     # The measure: the same SQL (every statement the app ran), the same JSON.
     out["framework_overhead_p95"] = round(listed / same, 2)
     out["framework_overhead_page_sql_p95"] = round(listed / page, 2)
+    out["framework_overhead_planned_p95"] = round(listed / planned, 2)
     out["django_floor_vs_bare_p95"] = round(django / same, 2)
     print(
         f"  {size:>9,}  framework overhead, p95 of {out['list']['n']} rounds: the list {listed:.1f} ms, "
-        f"bare psycopg {same:.1f} ms (the page's SQL alone {page:.1f} ms), Django alone {django:.1f} ms; "
+        f"bare psycopg {same:.1f} ms (the page's SQL alone {page:.1f} ms, planned every time "
+        f"{planned:.1f} ms), Django alone {django:.1f} ms; "
         f"Django+DRF / bare = {out['framework_overhead_p95']}x (the page's SQL alone: "
-        f"{out['framework_overhead_page_sql_p95']}x); Django alone / bare = "
+        f"{out['framework_overhead_page_sql_p95']}x, planned every time: "
+        f"{out['framework_overhead_planned_p95']}x); Django alone / bare = "
         f"{out['django_floor_vs_bare_p95']}x; floor (SELECT 1 round trip) p50 {floor['p50_ms']:.2f} ms",
         flush=True,
     )

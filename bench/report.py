@@ -51,6 +51,10 @@ def latency_table(results: dict[str, Any]) -> str:
         ),
         ("*bare psycopg list, the page's SQL alone*", timings("bare_list")),
         (
+            "*bare psycopg list, same SQL, parsed and planned on every request as the app's are*",
+            timings("bare_planned"),
+        ),
+        (
             "*Django alone: its middleware, the token's lookup, the page's SQL, the same JSON*",
             timings("django_floor"),
         ),
@@ -61,6 +65,7 @@ def latency_table(results: dict[str, Any]) -> str:
     ratios = [
         ("**Django+DRF / bare (same SQL), list p95**", "framework_overhead_p95"),
         ("Django+DRF / bare (the page's SQL alone), list p95", "framework_overhead_page_sql_p95"),
+        ("Django+DRF / bare (same SQL, planned every time), list p95", "framework_overhead_planned_p95"),
         ("Django alone / bare (same SQL), p95", "django_floor_vs_bare_p95"),
     ]
     lines += [f"| {name} | {ratio(key)} | |" for name, key in ratios]
