@@ -121,6 +121,9 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """``ordering=-priority,created_at``; NULLs sort last either way, and ``id`` breaks ties.
 
     A stable, total order is what keyset pagination needs (``supportdesk.api.pagination``).
+    ``NULLS LAST`` is written for nullable columns only: on a column that cannot be NULL it changes
+    nothing but would stop PostgreSQL from reading a plain index backwards (an index ascending
+    is, read backwards, descending with NULLs first), so the page would be sorted instead.
     """
 
     def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
@@ -130,7 +133,9 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         for param in value:
             descending = param.startswith("-")
             field = self.param_map[param.lstrip("-")]
-            keys.append(F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True))
+            nulls_last = True if qs.model._meta.get_field(field).null else None
+            key = F(field)
+            keys.append(key.desc(nulls_last=nulls_last) if descending else key.asc(nulls_last=nulls_last))
         last = keys[-1]
         keys.append(F("id").desc() if last.descending else F("id").asc())
         return qs.order_by(*keys)

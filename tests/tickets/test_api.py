@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -157,12 +159,21 @@ class TestTicketFilters:
         body = check(client.get("/api/tickets?ordering=priority,-created_at"), 200)
         assert [row["priority"] for row in body["data"]] == ["low", "medium", "high", "urgent"]
 
-    def test_cursor_follows_ordering_with_nulls(self, tenant, agent, client_for) -> None:
+    def test_cursor_follows_every_ordering_with_ties_and_nulls(self, tenant, agent, client_for) -> None:
         now = timezone.now()
-        for days in (None, 2, None, 1, 3):
-            TicketFactory(tenant=tenant, due_at=None if days is None else now + datetime.timedelta(days=days))
+        # Ties on every sorted column but number (two priorities, two statuses, one updated_at for
+        # three tickets), so the id that breaks them is part of every cursor.
+        for i, days in enumerate((None, 2, None, 1, 3, 2, None)):
+            TicketFactory(
+                tenant=tenant,
+                due_at=None if days is None else now + datetime.timedelta(days=days),
+                priority=("high", "low")[i % 2],
+                status=("open", "pending")[i % 3 == 0],
+            )
+        Ticket.objects.filter(tenant=tenant, number__lte=3).update(updated_at=now)
         client = client_for(agent)
-        for ordering in ("due_at", "-due_at", "-priority", "number"):
+        columns = ("created_at", "updated_at", "priority", "status", "number", "due_at")
+        for ordering in (*(f"{way}{name}" for name in columns for way in ("", "-")), "status,-updated_at"):
             expected = ids(check(client.get(f"/api/tickets?ordering={ordering}&limit=100"), 200))
             seen, body = [], check(client.get(f"/api/tickets?ordering={ordering}&limit=2"), 200)
             seen += ids(body)
@@ -171,6 +182,19 @@ class TestTicketFilters:
                 body = check(client.get(f"/api/tickets?ordering={ordering}&limit=2&cursor={cursor}"), 200)
                 seen += ids(body)
             assert seen == expected, ordering
+            assert len(seen) == 7, ordering
+
+    def test_a_cursor_whose_values_are_not_of_the_columns_type_is_400(
+        self, tenant, agent, client_for
+    ) -> None:
+        TicketFactory.create_batch(2, tenant=tenant)
+        client = client_for(agent)
+        body = check(client.get("/api/tickets?ordering=-updated_at&limit=1"), 200)
+        payload = json.loads(base64.urlsafe_b64decode(body["pagination"]["next_cursor"] + "=="))
+        payload["v"][0] = "not a time"
+        forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+        body = check(client.get(f"/api/tickets?ordering=-updated_at&limit=1&cursor={forged}"), 400)
+        assert "cursor" in body["details"], body
 
     def test_full_text_search_over_subject_description_comments_and_number(
         self, tenant, agent, client_for

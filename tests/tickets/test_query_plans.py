@@ -7,6 +7,7 @@ here as a plan without it. Tables are tiny, so only the plan's shape is asserted
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Tenant, User
+from supportdesk.api.pagination import after, ordering_keys
 from supportdesk.selectors import in_written_join_order
 from tests.factories import TagFactory, TicketFactory, TicketTagFactory
 from tickets.selectors import ticket_list, ticket_tag_ids
@@ -68,6 +70,45 @@ def test_list_pages_walk_an_index_in_order(tenant: Tenant, agent: User, tickets,
     used = next((index for index in indexes if index in text), None)
     assert used, text
     assert "Sort" not in text.split(used)[0], f"the page is sorted instead of read in order:\n{text}"
+
+
+@pytest.mark.parametrize(
+    ("ordering", "index"),
+    [
+        ("created_at", "tickets_live_recent_idx"),
+        ("-created_at", "tickets_live_recent_idx"),
+        ("updated_at", "tickets_live_updated_idx"),
+        ("-updated_at", "tickets_live_updated_idx"),
+        ("priority", "tickets_live_priority_idx"),
+        ("-priority", "tickets_live_priority_idx"),
+        ("status", "tickets_live_status_idx"),
+        ("-status", "tickets_live_status_idx"),
+        ("number", "tickets_ticket_number_key"),
+        ("-number", "tickets_ticket_number_key"),
+        ("due_at", "tickets_live_due_idx"),
+        ("-due_at", "tickets_live_due_desc_idx"),
+    ],
+)
+def test_every_ordering_is_read_along_an_index_and_its_cursor_starts_inside_it(
+    tenant: Tenant, agent: User, tickets, ordering: str, index: str
+) -> None:
+    rows = ticket_list(tenant=tenant, user=agent, filters={"ordering": ordering}).select_related(None)
+    rows = rows.prefetch_related(None)
+    text = plan(rows[:10], in_order=True)
+    assert index in text, text
+    # Read in order; only an incremental sort by id within one number (unique: one row each).
+    assert not re.search(r"(^|->  )Sort  \(", text, re.MULTILINE), text
+    keys = ordering_keys(rows)
+    cursor = after(rows, keys, [getattr(rows[3], name) for name, _ in keys])
+    text = plan(cursor[:10], in_order=True)
+    if ordering.lstrip("-") == "due_at":
+        return  # nullable: "after" includes the NULLs, which no single index range holds
+    # The cursor's position is where the index scan starts (the row comparison, or for the number
+    # key, which holds no id, the bound on number PostgreSQL derives from it), not a filter over
+    # the rows before it.
+    start = text.split("Index Cond: ", 1)[1].split("\n", 1)[0]
+    column = keys[0][0]
+    assert re.search(rf"ROW\(\(?{column}\b|\({column} [<>]=", start), text
 
 
 def test_tag_filter_probes_tag_ids_without_joining_tag_names(tenant: Tenant, agent: User, tickets) -> None:
