@@ -6,6 +6,7 @@ import io
 import threading
 from pathlib import Path
 
+import django.db
 import factory
 import psycopg
 import pytest
@@ -160,3 +161,35 @@ def test_back_to_the_tag_counts_per_tag_keeps_tag_writes_counted() -> None:
     finally:
         call_command("migrate", verbosity=0)
     assert tag_counts_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_concurrent_index_migration_runs_again_after_it_was_interrupted() -> None:
+    """tickets.0011 builds outside a transaction: a run stopped midway leaves an index behind (here
+    one built, one INVALID as a cancelled CREATE INDEX CONCURRENTLY leaves it) and records nothing.
+    Running migrate again must finish the job rather than stop on "already exists"."""
+    factories.TicketFactory.create_batch(2, tenant=factories.TenantFactory())
+    try:
+        call_command("migrate", "tickets", "0010_facet_counts", verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX tickets_live_updated_idx ON tickets_ticket (tenant_id, updated_at, id) "
+                "WHERE NOT is_deleted"
+            )
+            # Fails on the two tickets of one tenant, leaving the index INVALID.
+            with pytest.raises(django.db.IntegrityError):
+                cursor.execute(
+                    "CREATE UNIQUE INDEX CONCURRENTLY tickets_live_status_idx ON tickets_ticket (tenant_id)"
+                )
+    finally:
+        call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'tickets_live_%%_idx'"
+        )
+        built = {name: (valid, definition) for name, valid, definition in cursor.fetchall()}
+    for name in ("updated", "priority", "status", "due", "due_desc"):
+        assert built[f"tickets_live_{name}_idx"][0], built
+    assert "UNIQUE" not in built["tickets_live_status_idx"][1]
+    assert "(tenant_id, status, id)" in built["tickets_live_status_idx"][1]

@@ -8,6 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     # Built CONCURRENTLY: a live desk keeps taking ticket writes while these are built (each reads
     # the whole table once). CREATE INDEX CONCURRENTLY cannot run inside a transaction.
+    # An interrupted run leaves the indexes it had started (an unfinished one INVALID) and records
+    # nothing; the next run drops them first, so `migrate` can simply be run again.
     atomic = False
 
     dependencies = [
@@ -19,6 +21,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunSQL(
+            [
+                f"DROP INDEX CONCURRENTLY IF EXISTS {name}"
+                for name in (
+                    "tickets_live_updated_idx",
+                    "tickets_live_priority_idx",
+                    "tickets_live_status_idx",
+                    "tickets_live_due_idx",
+                    "tickets_live_due_desc_idx",
+                )
+            ],
+            reverse_sql=migrations.RunSQL.noop,
+        ),
         AddIndexConcurrently(
             model_name='ticket',
             index=models.Index(models.F('tenant'), models.F('updated_at'), models.F('id'), condition=models.Q(('is_deleted', False)), name='tickets_live_updated_idx'),
