@@ -113,6 +113,10 @@ def endpoints(db: Database) -> dict[str, str]:
         "status+priority+tag": f"{t}?status=open,pending&priority=high&tag={dataset.POPULAR_TAG}",
         "offset page 5000": f"{t}?page=5000&limit=10",
         "cursor page 10000": f"cursor:{t}?page={deep_page}&limit=10",
+        # Sorted by another column (the inbox's column headers): read along its index, as the cursor.
+        "ordering=-updated_at": f"{t}?ordering=-updated_at",
+        "ordering=priority": f"{t}?ordering=priority",
+        "cursor page 10000 by priority": f"cursor:{t}?ordering=priority&page={deep_page}&limit=10",
         "ticket detail": f"{t}/{ticket_id}",
         "ticket thread": f"{t}/{ticket_id}/comments",
         "contacts list": "/api/contacts?page=1&limit=10",
@@ -138,14 +142,20 @@ def endpoints_ticket(db: Database) -> str:
 
 
 def resolve(client: measure.Client, path: str) -> str:
-    """``cursor:<path>``: the next_cursor of ``path`` (an untimed OFFSET request) as a cursor URL."""
+    """``cursor:<path>``: the next_cursor of ``path`` (an untimed OFFSET request) as a cursor URL.
+
+    The cursor URL keeps the path's other parameters (its ordering, its filters), as a client must.
+    """
     if not path.startswith("cursor:"):
         return path
-    status, body, _ = client.request("GET", path[len("cursor:") :])
+    offset_path = path.removeprefix("cursor:")
+    status, body, _ = client.request("GET", offset_path)
     if status != 200:
         raise measure.BadResponse(f"{path} -> {status}: {body[:200]!r}")
     cursor = json.loads(body)["pagination"]["next_cursor"]
-    return f"/api/tickets?cursor={cursor}&limit=10"
+    base, _, query = offset_path.partition("?")
+    kept = [part for part in query.split("&") if part and not part.startswith("page=")]
+    return f"{base}?{'&'.join([*kept, f'cursor={cursor}'])}"
 
 
 def latency_at(
