@@ -96,13 +96,11 @@ def _row(*parts: Any) -> Func:
     return Func(*parts, template="(%(expressions)s)", output_field=Field())
 
 
-def _row_after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]) -> QuerySet[Any] | None:
+def _row_range(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]) -> QuerySet[Any] | None:
     """``(a, b, id) > (x, y, z)`` (``<`` descending): an index range PostgreSQL starts from.
 
-    Only when every key goes the same way and none can be NULL (a row comparison with a NULL is
-    NULL, and NULLs sort last). The OR of ``after`` below is then a filter PostgreSQL walks the
-    index with: a cursor 100,000 rows into the tickets sorted by priority read those 100,000
-    rows of the priority group first (84 ms at 1M), the range reads the page.
+    Only when every key goes the same way, is a column and has a value at the cursor. A row with
+    a NULL in any key is never in the range (a row comparison with a NULL is NULL).
     """
     descending = {descending for _, descending in keys}
     if len(descending) != 1 or any(value is None for value in values):
@@ -111,7 +109,7 @@ def _row_after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any
         fields = [qs.model._meta.get_field(name) for name, _ in keys]
     except FieldDoesNotExist:
         return None
-    if any(field.null or not field.concrete for field in fields):
+    if any(not field.concrete for field in fields):
         return None
     try:
         typed = [
@@ -122,6 +120,50 @@ def _row_after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any
         raise ValidationFailed.on("cursor", "This cursor is not valid.") from exc
     lookup = LessThan if descending.pop() else GreaterThan
     return qs.filter(lookup(_row(*(F(name) for name, _ in keys)), _row(*typed)))
+
+
+def _row_after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]) -> QuerySet[Any] | None:
+    """Every row after the cursor as one index range, when no key can be NULL (``_row_range``).
+
+    The OR of ``after`` below is a filter PostgreSQL walks the index with: a cursor 100,000 rows
+    into the tickets sorted by priority read those 100,000 rows of the priority group first (84 ms
+    at 1M), the range reads the page.
+    """
+    if any(_nullable(qs, name) for name, _ in keys):
+        return None
+    return _row_range(qs, keys, values)
+
+
+def _before_and_in_the_nulls(
+    qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]
+) -> tuple[QuerySet[Any], QuerySet[Any]] | None:
+    """The rows after a cursor on a nullable column, as two index ranges: before the NULLs, the NULLs.
+
+    NULLs sort last either way, so after a row with a value come the later values, then every
+    row without one. As the OR of ``after`` that is a filter over the rows before the cursor too
+    (the 10,000th page by ``due_at`` 21-35 ms at 1M, growing with depth); as two ranges, each
+    starts where its rows do. Only for a first key that can be NULL, with a value at the cursor,
+    followed by keys that cannot (the ``id`` that breaks ties).
+    """
+    (first, _), rest = keys[0], keys[1:]
+    if not _nullable(qs, first) or any(_nullable(qs, name) for name, _ in rest):
+        return None
+    before = _row_range(qs, keys, values)
+    if before is None:
+        return None
+    return before, qs.filter(**{f"{first}__isnull": True})
+
+
+def rows_after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any], n: int) -> list[Any]:
+    """The first ``n`` rows strictly after ``values`` in the ``keys`` order (see ``after``)."""
+    split = _before_and_in_the_nulls(qs, keys, values)
+    if split is None:
+        return list(after(qs, keys, values)[:n])
+    before, nulls = split
+    rows = list(before[:n])
+    if len(rows) < n:
+        rows += nulls[: n - len(rows)]
+    return rows
 
 
 def after(qs: QuerySet[Any], keys: list[tuple[str, bool]], values: list[Any]) -> QuerySet[Any]:
@@ -190,7 +232,7 @@ class EnvelopePagination(BasePagination):
             self.total_exact = True
         if cursor:
             self.page: int | None = None
-            rows = list(after(queryset, keys, decode_cursor(cursor, keys))[: self.limit + 1])
+            rows = rows_after(queryset, keys, decode_cursor(cursor, keys), self.limit + 1)
             has_more = len(rows) > self.limit
             rows = rows[: self.limit]
         else:

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Tenant, User
-from supportdesk.api.pagination import after, ordering_keys
+from supportdesk.api.pagination import after, ordering_keys, rows_after
 from supportdesk.selectors import in_written_join_order
 from tests.factories import TagFactory, TicketFactory, TicketTagFactory
 from tickets.selectors import ticket_list, ticket_tag_ids
@@ -101,14 +101,52 @@ def test_every_ordering_is_read_along_an_index_and_its_cursor_starts_inside_it(
     keys = ordering_keys(rows)
     cursor = after(rows, keys, [getattr(rows[3], name) for name, _ in keys])
     text = plan(cursor[:10], in_order=True)
-    if ordering.lstrip("-") == "due_at":
-        return  # nullable: "after" includes the NULLs, which no single index range holds
-    # The cursor's position is where the index scan starts (the row comparison, or for the number
-    # key, which holds no id, the bound on number PostgreSQL derives from it), not a filter over
-    # the rows before it.
-    start = text.split("Index Cond: ", 1)[1].split("\n", 1)[0]
+    # The cursor's position is where the index scan starts (the row comparison; for the number
+    # key, which holds no id, the bound on number PostgreSQL derives from it; for a cursor among
+    # the tickets without a due date, those with an id after it), not a filter over the rows
+    # before it.
     column = keys[0][0]
-    assert re.search(rf"ROW\(\(?{column}\b|\({column} [<>]=", start), text
+    starts = rf"ROW\(\(?{column}\b|\({column} [<>]=|\({column} IS NULL\) AND \(id [<>] "
+    assert re.search(starts, index_cond(text)), text
+
+
+def index_cond(text: str) -> str:
+    return text.split("Index Cond: ", 1)[1].split("\n", 1)[0]
+
+
+@pytest.mark.parametrize(("ordering", "index"), [("due_at", "tickets_live_due_idx"),
+                                                 ("-due_at", "tickets_live_due_desc_idx")])  # fmt: skip
+def test_a_cursor_by_due_date_reads_two_index_ranges_the_dates_after_it_then_the_nulls(
+    tenant: Tenant, agent: User, ordering: str, index: str
+) -> None:
+    now = timezone.now()
+    TicketFactory.create_batch(10, tenant=tenant)
+    for days in range(20):
+        TicketFactory(tenant=tenant, due_at=now + timedelta(days=days))
+    rows = ticket_list(tenant=tenant, user=agent, filters={"ordering": ordering}).select_related(None)
+    rows = rows.prefetch_related(None)
+    keys = ordering_keys(rows)
+    listed = list(rows)
+    with CaptureQueriesContext(connection) as ctx:
+        page = rows_after(rows, keys, [getattr(listed[15], name) for name, _ in keys], 10)
+    # Four dates are left after the 16th ticket, then the ten without a date, in the list's order.
+    assert [t.pk for t in page] == [t.pk for t in listed[16:26]]
+    assert [t.due_at is None for t in page] == [False] * 4 + [True] * 6
+    before, nulls = (q["sql"] for q in ctx.captured_queries)
+    for sql, starts_with in ((before, "ROW(due_at"), (nulls, "due_at IS NULL")):
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tickets_ticket")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            text = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in text and starts_with in index_cond(text), text
+        assert not re.search(r"(^|->  )Sort  \(", text, re.MULTILINE), text
+    # A page that ends before the NULLs reads them not at all.
+    with CaptureQueriesContext(connection) as ctx:
+        assert len(rows_after(rows, keys, [getattr(listed[0], name) for name, _ in keys], 10)) == 10
+    assert len(ctx.captured_queries) == 1
 
 
 def test_tag_filter_probes_tag_ids_without_joining_tag_names(tenant: Tenant, agent: User, tickets) -> None:
