@@ -79,6 +79,12 @@ def endpoints(db: Database) -> dict[str, str]:
         )
         for column in ("company_id", "group_id", "category_id")
     )
+    # ... and the parent company with the most tickets.
+    parent = db.scalar(
+        "SELECT c.parent_id FROM tickets_ticket t JOIN companies_company c ON c.id = t.company_id "
+        "WHERE t.tenant_id = %s AND c.parent_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+        (big,),
+    )
     ticket_id, number = 0, 0
     with db.connect() as conn:
         row = conn.execute(
@@ -117,6 +123,7 @@ def endpoints(db: Database) -> dict[str, str]:
         "ordering=-updated_at": f"{t}?ordering=-updated_at",
         "ordering=priority": f"{t}?ordering=priority",
         "cursor page 10000 by priority": f"cursor:{t}?ordering=priority&page={deep_page}&limit=10",
+        "cursor page 10000 by due date": f"cursor:{t}?ordering=due_at&page={deep_page}&limit=10",
         "ticket detail": f"{t}/{ticket_id}",
         "ticket thread": f"{t}/{ticket_id}/comments",
         "contacts list": "/api/contacts?page=1&limit=10",
@@ -131,6 +138,7 @@ def endpoints(db: Database) -> dict[str, str]:
             f"afterwrite:{t}?status=open,pending&priority=high&tag={dataset.POPULAR_TAG}"
         ),
         "company after a write": f"afterwrite:{t}?company={company}",
+        "parent company after a write": f"afterwrite:{t}?parent_company={parent}",
         "group after a write": f"afterwrite:{t}?group={group}",
         "category+status after a write": f"afterwrite:{t}?category={category}&status=open,pending",
     }

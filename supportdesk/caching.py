@@ -42,6 +42,8 @@ MODEL_KINDS: dict[str, str | tuple[str, ...]] = {
     # A tag's name or deletion changes which tickets a tag filter finds, hence the cached totals.
     "catalog.tag": (REFERENCE, TICKETS),
     "tickets.ticket": TICKETS,
+    # A company's parent decides which tickets a parent_company filter finds.
+    "companies.company": TICKETS,
     # Written by the ticket services, which name the kinds themselves; listed for the admin.
     "accounts.groupmembership": REFERENCE,
     "tickets.tickettag": TICKETS,

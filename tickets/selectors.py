@@ -18,6 +18,7 @@ from accounts.models import Tenant, User
 from audit.models import AuditLog
 from catalog.models import Tag
 from catalog.selectors import tag_ids
+from companies.models import Company
 from supportdesk.caching import ACTIVITY, TICKETS, cached
 from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
@@ -330,11 +331,11 @@ def _kept_sum(
 def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any]) -> int | None:
     """The total of a list filtered by ``filters`` from the trigger-kept counts, or None when the
     filters need a COUNT. Kept: status, priority and one assignee filter together; one tag, or one
-    of company, group, category, subcategory and department, with status and priority
-    (``ordering`` does not change a count)."""
+    of company, parent company, group, category, subcategory and department, with status and
+    priority (``ordering`` does not change a count)."""
     given = {name for name in TicketFilterSet.base_filters if filters.get(name)} - {"ordering"}
     by = given - STATUS_FILTERS
-    kept_by = next(iter(by)) if len(by) == 1 and by <= {"tag", *FACET_FILTERS} else None
+    kept_by = next(iter(by)) if len(by) == 1 and by <= {"tag", "parent_company", *FACET_FILTERS} else None
     if kept_by is None and (not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given):
         return None
     filterset = TicketFilterSet(filters, Ticket.objects.none(), tenant=tenant, user=user)
@@ -354,8 +355,18 @@ def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[st
     if kept_by is not None:
         if not cleaned.get(kept_by):
             return None  # "group=," filters nothing
+        facet, values = kept_by, cleaned[kept_by]
+        if kept_by == "parent_company":
+            # The tickets of the parent's companies, deleted ones too (the filter joins them all);
+            # a company's move to another parent invalidates the cached totals.
+            companies = Company.all_objects.filter(
+                tenant_id=getattr(tenant, "pk", tenant), parent_id__in=values
+            )
+            facet, values = FacetCount.Facet.COMPANY, list(companies.values_list("pk", flat=True))
+            if not values:
+                return 0
         return live_facet_count(
-            tenant=tenant, facet=kept_by, values=cleaned[kept_by], statuses=statuses, priorities=priorities
+            tenant=tenant, facet=facet, values=values, statuses=statuses, priorities=priorities
         )
     assignees = cleaned.get("assignedTo") or cleaned.get("assignee")
     if assignees is not None:

@@ -23,6 +23,7 @@ from tests.factories import (
     ContactFactory,
     DepartmentFactory,
     GroupFactory,
+    ParentCompanyFactory,
     SubcategoryFactory,
     TagFactory,
     TicketFactory,
@@ -596,6 +597,54 @@ def test_a_facet_lists_total_comes_from_the_facet_counts(
     assert client.get(f"/api/tickets?group={billing.pk}").json()["pagination"]["total"] == 2
     services.ticket_delete(ticket=moved, actor=admin)
     assert client.get(f"/api/tickets?group={billing.pk}").json()["pagination"]["total"] == 1
+
+
+def test_a_parent_company_lists_total_comes_from_its_companies_counts_and_follows_a_move(
+    tenant: Tenant, other_tenant: Tenant, agent: User, admin: User, client_for
+) -> None:
+    holding, other_holding = ParentCompanyFactory(tenant=tenant), ParentCompanyFactory(tenant=tenant)
+    north, south = (
+        CompanyFactory(tenant=tenant, parent=holding),
+        CompanyFactory(tenant=tenant, parent=holding),
+    )
+    closed_down = CompanyFactory(tenant=tenant, parent=holding, is_deleted=True)
+    for company, status, n in [
+        (north, "open", 8),
+        (south, "open", 5),
+        (south, "pending", 1),
+        (closed_down, "open", 1),
+    ]:
+        TicketFactory.create_batch(n, tenant=tenant, company=company, status=status)
+    TicketFactory(tenant=tenant, company=north, is_deleted=True)
+    TicketFactory(
+        tenant=tenant, status="pending", company=CompanyFactory(tenant=tenant, parent=other_holding)
+    )
+    TicketFactory(tenant=other_tenant, company=CompanyFactory(tenant=other_tenant))
+    client = client_for(agent)
+
+    for params, expected in [
+        (f"parent_company={holding.pk}", 15),  # a deleted company's tickets are still its tickets
+        (f"parent_company={holding.pk}&status=open", 14),
+        (f"parent_company={holding.pk},{other_holding.pk}&status=open,pending", 16),
+        (f"parent_company={uuid.uuid4()}", 0),
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(f"/api/tickets?{params}").json()
+        assert body["pagination"]["total"] == expected, params
+        sql = [q["sql"] for q in ctx.captured_queries]
+        # A parent without companies has no tickets: nothing to sum.
+        assert any("FROM tickets_facetcount" in q for q in sql) == (expected > 0), params
+        assert not any('COUNT(*) AS "__count" FROM "tickets_ticket"' in q for q in sql), params
+
+    # Moving a company to another parent moves its tickets between the totals at once (the page
+    # alone would not show it: 15 -> 9 still fills the first page of 5 and has more).
+    admin_client = client_for(admin)
+    response = admin_client.patch(
+        f"/api/companies/{south.pk}", {"parent": str(other_holding.pk)}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert client.get(f"/api/tickets?parent_company={holding.pk}&limit=5").json()["pagination"]["total"] == 9
+    assert client.get(f"/api/tickets?parent_company={other_holding.pk}").json()["pagination"]["total"] == 7
 
 
 def test_a_facet_list_costs_the_queries_a_status_list_does(tenant: Tenant, agent: User, client_for) -> None:
