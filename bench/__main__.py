@@ -139,6 +139,7 @@ def endpoints(db: Database) -> dict[str, str]:
         ),
         "company after a write": f"afterwrite:{t}?company={company}",
         "parent company after a write": f"afterwrite:{t}?parent_company={parent}",
+        "channel after a write": f"afterwrite:{t}?channel=email",
         "group after a write": f"afterwrite:{t}?group={group}",
         "category+status after a write": f"afterwrite:{t}?category={category}&status=open,pending",
     }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
@@ -338,13 +341,13 @@ class TagCount(models.Model):
 
 
 class FacetCount(models.Model):
-    """How many live tickets of a tenant have each company, group, category, subcategory and
-    department, per status and priority, kept by triggers, as delta rows.
+    """How many live tickets of a tenant have each company, group, category, subcategory,
+    department and channel, per status and priority, kept by triggers, as delta rows.
 
     Kept like ``TicketCount`` (see there): statement triggers on tickets add one row per (facet,
     value, status, priority) a statement changed; a key's count is the sum of its rows. A ticket
-    counts once under each facet it has a value for. Migration tickets.0010_facet_counts;
-    read-only for the application.
+    counts once under each facet it has a value for. Migrations tickets.0010_facet_counts and
+    tickets.0012_channel_counts; read-only for the application.
     """
 
     class Facet(models.TextChoices):
@@ -354,6 +357,8 @@ class FacetCount(models.Model):
         CATEGORY = "category"
         SUBCATEGORY = "subcategory"
         DEPARTMENT = "department"
+        # A channel is a word, not a row: counted under ``channel_value_id`` of the word.
+        CHANNEL = "channel"
 
     id = models.BigAutoField(primary_key=True)
     tenant_id = models.UUIDField()
@@ -368,3 +373,16 @@ class FacetCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.n:+} {self.facet} {self.value_id}"
+
+    @staticmethod
+    def channel_value_id(channel: str) -> uuid.UUID:
+        """The ``value_id`` a channel is counted under (``FACET_VALUE_SQL["channel"]`` in Python)."""
+        return uuid.UUID(hashlib.md5(f"channel:{channel}".encode(), usedforsecurity=False).hexdigest())
+
+
+# SQL: the value a ticket ``t`` is counted under in each facet (NULL where it has none), as the
+# triggers of tickets.0012_channel_counts compute it.
+FACET_VALUE_SQL = {
+    **{facet: f"t.{facet}_id" for facet in FacetCount.Facet.values if facet != FacetCount.Facet.CHANNEL},
+    FacetCount.Facet.CHANNEL: "md5('channel:' || t.channel)::uuid",
+}

@@ -26,7 +26,7 @@ from supportdesk.selectors import in_written_join_order
 from supportdesk.services import etag_for
 from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES, Priority, Status
 from tickets.filters import TicketFilterSet, filters_digest
-from tickets.models import Attachment, FacetCount, Ticket, TicketComment, TicketTag
+from tickets.models import FACET_VALUE_SQL, Attachment, FacetCount, Ticket, TicketComment, TicketTag
 
 RECENTLY_SOLVED = datetime.timedelta(days=7)
 # Filters whose matches a reply can change: full text reads comments, a reply moves updated_at.
@@ -37,10 +37,10 @@ COUNTED_FILTERS = {"status", "priority", "assignedTo", "assignee"}
 STATUS_FILTERS = {"status", "priority"}
 FACET_FILTERS = set(FacetCount.Facet.values)  # each the filter of that name
 # The live tickets t as one row f(facet, value_id) per facet they have a value in: what the
-# triggers of migration tickets.0010 count.
+# triggers of migrations tickets.0010 and tickets.0012 count.
 LIVE_TICKET_FACETS = (
     "FROM tickets_ticket t CROSS JOIN LATERAL (VALUES "
-    + ", ".join(f"('{facet}', t.{facet}_id)" for facet in FacetCount.Facet.values)
+    + ", ".join(f"('{facet}', {FACET_VALUE_SQL[facet]})" for facet in FacetCount.Facet.values)
     + ") f(facet, value_id) WHERE NOT t.is_deleted AND f.value_id IS NOT NULL"
 )
 FACET_KEY = "t.tenant_id, f.facet, f.value_id, t.status, t.priority"
@@ -331,8 +331,8 @@ def _kept_sum(
 def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any]) -> int | None:
     """The total of a list filtered by ``filters`` from the trigger-kept counts, or None when the
     filters need a COUNT. Kept: status, priority and one assignee filter together; one tag, or one
-    of company, parent company, group, category, subcategory and department, with status and
-    priority (``ordering`` does not change a count)."""
+    of company, parent company, group, category, subcategory, department and channel, with status
+    and priority (``ordering`` does not change a count)."""
     given = {name for name in TicketFilterSet.base_filters if filters.get(name)} - {"ordering"}
     by = given - STATUS_FILTERS
     kept_by = next(iter(by)) if len(by) == 1 and by <= {"tag", "parent_company", *FACET_FILTERS} else None
@@ -356,6 +356,8 @@ def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[st
         if not cleaned.get(kept_by):
             return None  # "group=," filters nothing
         facet, values = kept_by, cleaned[kept_by]
+        if kept_by == FacetCount.Facet.CHANNEL:
+            values = [FacetCount.channel_value_id(channel) for channel in values]
         if kept_by == "parent_company":
             # The tickets of the parent's companies, deleted ones too (the filter joins them all);
             # a company's move to another parent invalidates the cached totals.

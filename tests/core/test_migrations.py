@@ -193,3 +193,31 @@ def test_the_concurrent_index_migration_runs_again_after_it_was_interrupted() ->
         assert built[f"tickets_live_{name}_idx"][0], built
     assert "UNIQUE" not in built["tickets_live_status_idx"][1]
     assert "(tenant_id, status, id)" in built["tickets_live_status_idx"][1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_channel_count_migration_counts_the_tickets_there_and_back_counts_no_channel() -> None:
+    """tickets.0012 counts the tickets already there by channel and has the triggers count every
+    later write; rolled back, the channel rows go and the triggers count what 0010 counted."""
+    from tickets.models import Ticket
+    from tickets.selectors import facet_counts_differences
+
+    def channel_rows() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM tickets_facetcount WHERE facet = 'channel'")
+            return int(cursor.fetchone()[0])
+
+    tenant = factories.TenantFactory()
+    factories.TicketFactory.create_batch(2, tenant=tenant, channel="email")
+    try:
+        call_command("migrate", "tickets", "0011_ordering_indexes", verbosity=0)
+        assert channel_rows() == 0
+        factories.TicketFactory(tenant=tenant, channel="phone")  # counted by 0010's triggers
+        Ticket.objects.filter(channel="email").update(channel="chat")
+        assert channel_rows() == 0
+    finally:
+        call_command("migrate", verbosity=0)
+    assert channel_rows() > 0
+    assert facet_counts_differences() == []
+    Ticket.objects.filter(channel="chat").update(channel="web")
+    assert facet_counts_differences() == []

@@ -228,9 +228,11 @@ def test_recount_finds_and_fixes_writes_made_around_the_triggers(tenant: Tenant,
         cursor.execute("UPDATE tickets_ticket SET status = 'pending' WHERE tenant_id = %s", [tenant.pk])
         cursor.execute("SET LOCAL session_replication_role = origin")
     err = io.StringIO()
-    with pytest.raises(CommandError, match="2 count"):
+    # Two ticket counts (open and pending) and the channel's two.
+    with pytest.raises(CommandError, match="4 count"):
         call_command("recount_tickets", "--check", stderr=err)
     assert f"tenant {tenant.pk} open/medium/unassigned: counted 3, tickets 0" in err.getvalue()
+    assert f"tenant {tenant.pk} channel web pending/medium: counted 0, tickets 3" in err.getvalue()
 
     call_command("recount_tickets", stdout=io.StringIO())
     assert kept() == real()
@@ -445,6 +447,15 @@ def real_facets() -> dict[tuple[Any, ...], int]:
             .order_by()
         )
         counts |= {(tenant, facet, value, status, priority): n for tenant, value, status, priority, n in rows}
+    rows = (
+        Ticket.objects.values_list("tenant_id", "channel", "status", "priority")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts |= {
+        (tenant, "channel", FacetCount.channel_value_id(channel), status, priority): n
+        for tenant, channel, status, priority, n in rows
+    }
     return counts
 
 
@@ -476,7 +487,12 @@ def test_every_kind_of_write_keeps_the_facet_counts_exact(tenant: Tenant, other_
         chosen = {facet: rng.choice(values[t.pk][facet]) for facet in ("company", "group", "department")}
         category = rng.choice(values[t.pk]["category"])
         subcategories = [s for s in values[t.pk]["subcategory"] if category and s.category_id == category.pk]
-        return {**chosen, "category": category, "subcategory": rng.choice([None, *subcategories])}
+        return {
+            **chosen,
+            "category": category,
+            "subcategory": rng.choice([None, *subcategories]),
+            "channel": rng.choice(["email", "phone", "web", "chat"]),
+        }
 
     def new_ticket(t: Tenant) -> Ticket:
         return Ticket(
@@ -489,8 +505,8 @@ def test_every_kind_of_write_keeps_the_facet_counts_exact(tenant: Tenant, other_
         )
 
     actions = [
-        "create", "bulk_create", "move", "move_one", "status", "bulk", "touch", "delete", "restore",
-        "erase", "move_and_delete",
+        "create", "bulk_create", "move", "move_one", "channel", "status", "bulk", "touch", "delete",
+        "restore", "erase", "move_and_delete",
     ]  # fmt: skip
     for step in range(120):
         t = rng.choice([tenant, other_tenant])
@@ -504,6 +520,8 @@ def test_every_kind_of_write_keeps_the_facet_counts_exact(tenant: Tenant, other_
             Ticket.all_objects.filter(pk=rng.choice(tickets).pk).update(**facets(t))
         elif action == "move_one":  # one statement moving many tickets to one group, some deleted
             Ticket.all_objects.filter(tenant=t).update(group=rng.choice(values[t.pk]["group"]))
+        elif action == "channel":  # one statement, one facet that is a word
+            Ticket.all_objects.filter(tenant=t, status="open").update(channel=rng.choice(["email", "chat"]))
         elif action == "status":
             ticket = rng.choice(tickets)
             ticket.status = rng.choice(["open", "pending", "on_hold"])
@@ -549,6 +567,7 @@ def test_a_facet_lists_total_comes_from_the_facet_counts(
             tenant=tenant,
             status=status,
             priority=priority,
+            channel="phone" if i < 2 else "email",
             group=support,
             company=acme if i < 2 else None,
             category=subcategory.category,
@@ -572,6 +591,9 @@ def test_a_facet_lists_total_comes_from_the_facet_counts(
         (f"category={subcategory.category_id}&status=pending", 1, True),
         (f"subcategory={subcategory.pk}", 1, True),
         (f"department={department.pk}&status=open", 2, True),
+        ("channel=phone", 2, True),
+        ("channel=phone,email&priority=high", 2, True),
+        ("channel=chat", 0, True),
         (f"group={theirs.pk}", 0, True),  # another desk's group: none of this desk's tickets
         (f"group={uuid.uuid4()}", 0, True),
         # Kept per facet, status and priority only: anything more is counted over the tickets.
@@ -726,7 +748,7 @@ def test_fold_merges_every_counts_rows_without_waiting_for_writers(tenant: Tenan
     assert "tickets_facetcount" in out.getvalue()
     # One row per key left of each table's rows before the writer (2 statuses x 1 priority).
     assert table_rows("tickets_ticketcount") == 1 + 2  # the writer's 2 rows came after the fold
-    assert table_rows("tickets_facetcount") == 1 + 2
+    assert table_rows("tickets_facetcount") == 2 * (1 + 2)  # the group's and the channel's
     assert table_rows("tickets_tagcount") == 1 + 2
     assert all(rows > 3 for rows in before.values())
     assert (kept(), kept_facets(), kept_tags()) == (real(), real_facets(), real_tags())

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tickets.choices import Channel
+from tickets.models import FacetCount
 from tickets.selectors import facet_counts_differences, tag_counts_differences, ticket_counts_differences
 from tickets.services import ticket_counts_fold, ticket_counts_rebuild
 
@@ -15,7 +17,7 @@ class Command(BaseCommand):
 
     help = (
         "The totals of ticket lists filtered by status, priority and assignee, or by one tag, "
-        "company, group, category, subcategory or department with status and priority, come "
+        "company, group, category, subcategory, department or channel with status and priority, come "
         "from counts that database triggers keep as tickets and their tags change "
         "(tickets_ticketcount, tickets_facetcount, tickets_tagcount). Writes that go around the "
         "triggers (session_replication_role = replica, disabled triggers, a partial data-only "
@@ -46,9 +48,12 @@ class Command(BaseCommand):
                     f"counted {kept}, tickets {real}"
                 )
             facets = facet_counts_differences()
+            # A channel is counted under an id made from its name: named by the name.
+            channels = {FacetCount.channel_value_id(channel): channel for channel in Channel.values}
             for tenant, facet, value, status, priority, kept, real in facets:
                 self.stderr.write(
-                    f"tenant {tenant} {facet} {value} {status}/{priority}: counted {kept}, tickets {real}"
+                    f"tenant {tenant} {facet} {channels.get(value, value)} {status}/{priority}: "
+                    f"counted {kept}, tickets {real}"
                 )
             differences += facets
             tags = tag_counts_differences()
