@@ -141,6 +141,7 @@ def endpoints(db: Database) -> dict[str, str]:
         "parent company after a write": f"afterwrite:{t}?parent_company={parent}",
         "channel after a write": f"afterwrite:{t}?channel=email",
         "group after a write": f"afterwrite:{t}?group={group}",
+        "group unassigned after a write": f"afterwrite:{t}?group={group}&assignedTo=none",
         "category+status after a write": f"afterwrite:{t}?category={category}&status=open,pending",
     }
 

@@ -134,6 +134,18 @@ class Ticket(TenantModel):
                 condition=LIVE,
                 name="tickets_live_due_desc_idx",
             ),
+            # A team's unassigned queue (group=X&assignedTo=none, with or without status and priority):
+            # its count after a write, index-only (a bitmap AND of the group and assignee indexes
+            # read every matching ticket's heap page: 49 ms at 1M), and its page, newest first.
+            models.Index(
+                "tenant",
+                "group",
+                F("created_at").desc(),
+                F("id").desc(),
+                include=["status", "priority"],
+                condition=LIVE & Q(assignee__isnull=True),
+                name="tickets_unassigned_group_idx",
+            ),
             # Counts by status and priority (the list's total under those filters): index-only scans.
             models.Index(
                 fields=["tenant", "status", "priority"], condition=LIVE, name="tickets_status_counts_idx"

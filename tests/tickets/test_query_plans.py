@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Tenant, User
 from supportdesk.api.pagination import after, ordering_keys, rows_after
 from supportdesk.selectors import in_written_join_order
-from tests.factories import TagFactory, TicketFactory, TicketTagFactory
+from tests.factories import GroupFactory, TagFactory, TicketFactory, TicketTagFactory
 from tickets.selectors import ticket_list, ticket_tag_ids
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +233,45 @@ def test_the_dashboard_reads_the_last_days_through_indexes_and_no_ticket_for_its
             text = "\n".join(row[0] for row in cursor.fetchall())
             transaction.set_rollback(True)
         assert index in text and column in text.split("Index Cond", 1)[-1], text
+
+
+@pytest.mark.django_db(transaction=True)  # for VACUUM, which sets the visibility map as autovacuum does
+def test_a_teams_unassigned_queue_is_counted_from_its_index_alone_and_read_in_order(
+    tenant: Tenant, agent: User
+) -> None:
+    team = GroupFactory(tenant=tenant)
+    for i in range(30):
+        TicketFactory(
+            tenant=tenant, group=team, assignee=agent if i % 3 else None, status=("open", "pending")[i % 2]
+        )
+    queue = {"group": str(team.pk), "assignedTo": "none"}
+    for filters in (queue, {**queue, "status": "open,pending", "priority": "high"}):
+        rows = (
+            ticket_list(tenant=tenant, user=agent, filters=filters)
+            .select_related(None)
+            .prefetch_related(None)
+        )
+        # The page is read in order (on a tiny table the planner may walk the newest-first index).
+        with transaction.atomic():
+            text = plan(rows[:10], in_order=True)
+        assert re.search(r"tickets_(unassigned_group|live_recent|assignee_recent)_idx", text), text
+        assert not re.search(r"(^|->  )Sort  \(", text, re.MULTILINE), text
+        # On a tiny table any index will do; with the indexes no constraint needs but this one
+        # gone (rolled back with the savepoint), the count shows it needs no ticket row: status
+        # and priority are the index's own columns.
+        sql, params = rows.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) tickets_ticket")
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE indrelid = "
+                "'tickets_ticket'::regclass AND indexrelid <> 'tickets_unassigned_group_idx'::regclass "
+                "AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)"
+            )
+            cursor.execute(f"DROP INDEX {cursor.fetchone()[0]}")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute(f"EXPLAIN SELECT count(*) FROM ({sql}) s", params)
+            text = "\n".join(row[0] for row in cursor.fetchall())
+            transaction.set_rollback(True)
+        assert "Index Only Scan using tickets_unassigned_group_idx" in text, text
