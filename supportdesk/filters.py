@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -156,8 +157,9 @@ class TenantFilterSet(django_filters.FilterSet):
     ) -> None:
         # django-filter's own __init__ deep-copies every filter per request, and its form builds a
         # new form class (about a millisecond for the ticket list's 23 filters). Filters keep no
-        # per-request state but ``parent``, so each is copied shallowly; the form class is built
-        # once per FilterSet class (``get_form_class``).
+        # per-request state but ``parent``, so each is copied shallowly, and only once a request
+        # names one (``filters``); the form class is built once per FilterSet class
+        # (``get_form_class``).
         if queryset is None:
             queryset = self._meta.model._default_manager.all()
         self.tenant = tenant
@@ -167,13 +169,17 @@ class TenantFilterSet(django_filters.FilterSet):
         self.queryset = queryset
         self.request = request
         self.form_prefix = prefix
-        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
-        for filter_ in self.filters.values():
-            filter_.model = queryset.model
+
+    @functools.cached_property
+    def filters(self) -> dict[str, django_filters.Filter]:
+        filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in filters.values():
+            filter_.model = self.queryset.model
             filter_.parent = self
             if filter_.method is not None:
                 # Re-binds the copy's FilterMethod to the copy (it finds ``method`` on ``parent``).
                 filter_.method = filter_.method
+        return filters
 
     def get_form_class(self) -> type[forms.Form]:
         cls = type(self)
@@ -192,7 +198,7 @@ class TenantFilterSet(django_filters.FilterSet):
         each FilterSet to that), and building and cleaning a form of 20-odd fields costs more than
         the rest of the filtering.
         """
-        if not any(name in self.data for name in self.filters):
+        if not any(name in self.data for name in self.base_filters):
             return self.queryset.all()
         if not self.is_valid():
             details = {name: list(messages) for name, messages in self.errors.items()}
