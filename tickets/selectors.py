@@ -48,20 +48,20 @@ FACET_KEY = "t.tenant_id, f.facet, f.value_id, t.status, t.priority"
 FOLD_SLACK = 256
 
 
-def _tickets(tenant: Tenant | Any, related: bool = True) -> QuerySet[Ticket]:
-    qs = Ticket.objects.for_tenant(tenant)
-    if not related:
-        return qs
-    return qs.select_related(*TICKET_RELATIONS).prefetch_related(ticket_tags_prefetch())
-
-
-# The rows a ticket names, joined by the ticket page and ``?expand=``.
+# The rows a ticket names, joined by the ticket page.
 TICKET_RELATIONS = ("requester", "company", "assignee", "group", "category", "subcategory", "department")
 
 
 def ticket_tags_prefetch() -> Prefetch:
     """A ticket queryset's tags, by name (``prefetch_related``)."""
     return Prefetch("tags", queryset=Tag.objects.order_by("name"))
+
+
+def _tickets(tenant: Tenant | Any, related: bool = True) -> QuerySet[Ticket]:
+    qs = Ticket.objects.for_tenant(tenant)
+    if not related:
+        return qs
+    return qs.select_related(*TICKET_RELATIONS).prefetch_related(ticket_tags_prefetch())
 
 
 def ticket_list(
@@ -373,9 +373,7 @@ def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[st
         if kept_by == "parent_company":
             # The tickets of the parent's companies, deleted ones too (the filter joins them all);
             # a company's move to another parent invalidates the cached totals.
-            companies = Company.all_objects.filter(
-                tenant_id=getattr(tenant, "pk", tenant), parent_id__in=values
-            )
+            companies = Company.all_objects.for_tenant(tenant).filter(parent_id__in=values)
             facet, values = FacetCount.Facet.COMPANY, list(companies.values_list("pk", flat=True))
             if not values:
                 return 0

@@ -40,6 +40,8 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
 
     resource: ClassVar[str]
     selector: ClassVar[Callable[..., QuerySet[Any]]]
+    # Extra keyword arguments of ``selector`` (e.g. ``related=False``).
+    selector_options: ClassVar[dict[str, Any]] = {}
     create_service: ClassVar[Callable[..., Any] | None] = None
     update_service: ClassVar[Callable[..., Any] | None] = None
     delete_service: ClassVar[Callable[..., Any] | None] = None
@@ -67,7 +69,9 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Any]:
         filters = self.request.query_params if self.action == "list" else None
-        return type(self).selector(tenant=self.tenant_id, user=self.request.user, filters=filters)
+        return type(self).selector(
+            tenant=self.tenant_id, user=self.request.user, filters=filters, **self.selector_options
+        )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # The selector has applied the FilterSet already (the same one the UI uses).
