@@ -26,6 +26,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from bench import ablation, app, dataset, measure, migration, report
 from bench.pg import PYTHON, ROOT, Database, start_server
@@ -95,6 +96,7 @@ def endpoints(db: Database) -> dict[str, str]:
         if row:
             ticket_id, number = row
     t = "/api/tickets"
+    nothing = dataset.filters_matching_nothing(db, big)
     # The 10,000th page where the big tenant has that many (1M); else its last full page.
     deep_page = max(
         1,
@@ -117,6 +119,8 @@ def endpoints(db: Database) -> dict[str, str]:
         "q rare word": f"{t}?q={dataset.RARE_WORD}",
         "status+priority": f"{t}?status=open,pending&priority=high",
         "status+priority+tag": f"{t}?status=open,pending&priority=high&tag={dataset.POPULAR_TAG}",
+        # Columns that go together (a team and its channel): estimated at thousands, none match.
+        **({"group+status+channel, none match": f"{t}?{urlencode(nothing)}"} if nothing else {}),
         "offset page 5000": f"{t}?page=5000&limit=10",
         "cursor page 10000": f"cursor:{t}?page={deep_page}&limit=10",
         # Sorted by another column (the inbox's column headers): read along its index, as the cursor.

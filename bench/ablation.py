@@ -47,7 +47,7 @@ def _sql(qs: Any) -> str:
 Case = tuple[str, Callable[[], str], Callable[[], str], tuple[str, ...], str]
 
 
-def cases(user_email: str) -> list[Case]:
+def cases(db: Database, user_email: str) -> list[Case]:
     """(name, before SQL, after SQL, indexes to drop for "before", SQL run before "after")."""
     from django.contrib.postgres.search import SearchQuery, SearchRank
     from django.db import connection
@@ -55,7 +55,7 @@ def cases(user_email: str) -> list[Case]:
     from django.utils import timezone
 
     from accounts.models import User
-    from supportdesk.api.pagination import page_rows
+    from supportdesk.api.pagination import found_whole, page_rows
     from tickets import reports
     from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
     from tickets.filters import COMMENT_SEARCH_VECTOR, SEARCH_CONFIG, TICKET_SEARCH_VECTOR
@@ -164,6 +164,20 @@ def cases(user_email: str) -> list[Case]:
 
     tickets = Ticket.objects.for_tenant(tenant)
     rare = page({"tag": dataset.RARE_TAG})
+    nothing = dataset.filters_matching_nothing(db, tenant)
+    short_list = (
+        [
+            (
+                "three filters matching nothing: index walk -> found whole, sorted",
+                lambda: _sql(api_rows(nothing)[:11]),
+                lambda: _sql(found_whole(api_rows(nothing))[:11]),
+                (),
+                "",
+            )
+        ]
+        if nothing
+        else []
+    )
     return [
         ("list page 1 (index on tenant, created_at)", page({}), page({}), recent, ""),
         (
@@ -232,12 +246,13 @@ def cases(user_email: str) -> list[Case]:
             (),
             "",
         ),
+        *short_list,
     ]
 
 
 def run(db: Database, user_email: str) -> list[dict[str, Any]]:
     out = []
-    for name, before, after, drop, setup in cases(user_email):
+    for name, before, after, drop, setup in cases(db, user_email):
         before_ms = _server_ms(db, before(), drop)
         after_ms = _server_ms(db, after(), setup=setup)
         row = {"optimisation": name, "before_ms": before_ms, "after_ms": after_ms}

@@ -227,6 +227,25 @@ def seed(db: Database) -> None:
             conn.execute(_sql(_SEED, slug=slug, agents=agents, contacts=contacts).encode())
 
 
+def filters_matching_nothing(db: Database, tenant_id: object) -> dict[str, str] | None:
+    """Open tickets of the tenant's biggest group in a channel that group's tickets never come in by.
+
+    A team's tickets arrive by one channel (the fill's group and channel follow the ticket number),
+    as a phone team's by phone: three filters that match nothing, which PostgreSQL, taking the
+    columns as independent, expects thousands of tickets for. None when every pair occurs.
+    """
+    with db.connect() as conn:
+        row = conn.execute(
+            "WITH g AS (SELECT group_id FROM tickets_ticket WHERE tenant_id = %s AND group_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1) "
+            "SELECT g.group_id, c FROM g, unnest(ARRAY['email', 'phone', 'web', 'chat']) c "
+            "WHERE NOT EXISTS (SELECT FROM tickets_ticket t WHERE t.tenant_id = %s "
+            "AND t.group_id = g.group_id AND t.channel = c) ORDER BY c LIMIT 1",
+            (tenant_id, tenant_id),
+        ).fetchone()
+    return {"group": str(row[0]), "status": "open", "channel": row[1]} if row else None
+
+
 def ticket_count(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM tickets_ticket") or 0)  # type: ignore[call-overload]
 

@@ -184,6 +184,39 @@ class TestTicketFilters:
             assert seen == expected, ordering
             assert len(seen) == 7, ordering
 
+    def test_a_short_list_read_to_its_end_keeps_the_lists_order(self, tenant, agent, client_for) -> None:
+        # A page that reaches the end of a short list is found whole and sorted (not read along an
+        # index): the same rows in the same order as a cursor reading two at a time, by page
+        # number, by a cursor whose page holds the rest, with ties and tickets without a due date.
+        now = timezone.now()
+        for i, days in enumerate((None, 2, None, 1, 3, 2, None)):
+            TicketFactory(
+                tenant=tenant,
+                due_at=None if days is None else now + datetime.timedelta(days=days),
+                priority=("high", "low")[i % 2],
+            )
+        Ticket.objects.filter(tenant=tenant, number__lte=3).update(updated_at=now)
+        client = client_for(agent)
+        columns = ("created_at", "updated_at", "priority", "status", "number", "due_at")
+        for ordering in (*(f"{way}{name}" for name in columns for way in ("", "-")), "priority,-due_at"):
+            url = f"/api/tickets?ordering={ordering}"
+            first = check(client.get(f"{url}&limit=2"), 200)
+            walked, body = ids(first), first
+            while body["pagination"]["next_cursor"]:
+                body = check(client.get(f"{url}&limit=2&cursor={body['pagination']['next_cursor']}"), 200)
+                walked += ids(body)
+            assert len(walked) == 7, ordering
+            by_page = [
+                i for page in (1, 2, 3) for i in ids(check(client.get(f"{url}&limit=3&page={page}"), 200))
+            ]
+            assert by_page == walked, ordering
+            rest = check(client.get(f"{url}&limit=10&cursor={first['pagination']['next_cursor']}"), 200)
+            assert ids(rest) == walked[2:] and rest["pagination"]["next_cursor"] is None, ordering
+            whole = check(client.get(f"{url}&limit=100"), 200)["data"]
+            assert [row["id"] for row in whole] == walked, ordering
+            if ordering in ("due_at", "-due_at"):  # without a due date last, either way
+                assert [row["due_at"] is None for row in whole] == [False] * 4 + [True] * 3, ordering
+
     def test_a_cursor_whose_values_are_not_of_the_columns_type_is_400(
         self, tenant, agent, client_for
     ) -> None:
