@@ -146,6 +146,13 @@ class Ticket(TenantModel):
                 condition=LIVE & Q(assignee__isnull=True),
                 name="tickets_unassigned_group_idx",
             ),
+            # The channel filter, with status (channel=phone&status=open&group=X): the one list filter
+            # no other index holds. A short list's page finds its matches by bitmap (found_whole in
+            # supportdesk.api.pagination); without it every match of the other filters was read from
+            # the heap to test its channel (a team that never takes chats: 20k pages, 120 ms at 1M).
+            models.Index(
+                fields=["tenant", "channel", "status"], condition=LIVE, name="tickets_live_channel_idx"
+            ),
             # Counts by status and priority (the list's total under those filters): index-only scans.
             models.Index(
                 fields=["tenant", "status", "priority"], condition=LIVE, name="tickets_status_counts_idx"
