@@ -196,6 +196,27 @@ def test_the_concurrent_index_migration_runs_again_after_it_was_interrupted() ->
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_channel_index_migration_replaces_an_invalid_index_an_interrupted_run_left() -> None:
+    """tickets.0014 as tickets.0011: an interrupted run's INVALID index is dropped and built anew."""
+    factories.TicketFactory.create_batch(2, tenant=factories.TenantFactory())
+    try:
+        call_command("migrate", "tickets", "0013_unassigned_group_index", verbosity=0)
+        with connection.cursor() as cursor, pytest.raises(django.db.IntegrityError):
+            cursor.execute(
+                "CREATE UNIQUE INDEX CONCURRENTLY tickets_live_channel_idx ON tickets_ticket (tenant_id)"
+            )
+    finally:
+        call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indexrelid = 'tickets_live_channel_idx'::regclass"
+        )
+        valid, definition = cursor.fetchone()
+    assert valid and "(tenant_id, channel, status) WHERE (NOT is_deleted)" in definition, definition
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_channel_count_migration_counts_the_tickets_there_and_back_counts_no_channel() -> None:
     """tickets.0012 counts the tickets already there by channel and has the triggers count every
     later write; rolled back, the channel rows go and the triggers count what 0010 counted."""
