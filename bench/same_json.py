@@ -44,7 +44,8 @@ def page(rows: list[dict[str, Any]], config: dict[str, Any]) -> bytes:
     cursor = None
     if len(rows) > limit and shown:
         keys = config["cursor_keys"]
-        payload = {"k": keys, "v": [_cursor_value(shown[-1][k]) for k in keys]}
+        # "p": the rows before the next page (this is page 1).
+        payload = {"k": keys, "v": [_cursor_value(shown[-1][k]) for k in keys], "p": len(shown)}
         raw = json.dumps(payload, separators=(",", ":")).encode()
         cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     pagination = {

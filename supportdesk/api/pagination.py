@@ -69,23 +69,37 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def encode_cursor(row: Any, keys: list[tuple[str, bool]]) -> str:
-    payload = {"k": [name for name, _ in keys], "v": [_jsonable(getattr(row, name)) for name, _ in keys]}
+def encode_cursor(row: Any, keys: list[tuple[str, bool]], position: int | None = None) -> str:
+    """The cursor after ``row``: the ordering's names and ``row``'s values of them.
+
+    ``position``, how many rows of the list came before the cursor's page when it was written, is
+    only a hint for planning that page (see ``paginate_queryset``): writes since then move it.
+    """
+    payload: dict[str, Any] = {
+        "k": [name for name, _ in keys],
+        "v": [_jsonable(getattr(row, name)) for name, _ in keys],
+    }
+    if position is not None:
+        payload["p"] = position
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, keys: list[tuple[str, bool]]) -> list[Any]:
+def decode_cursor(cursor: str, keys: list[tuple[str, bool]]) -> tuple[list[Any], int | None]:
+    """The values of ``encode_cursor`` and its position (None in a cursor written without one)."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         values = payload["v"]
         names = payload["k"]
-    except (ValueError, TypeError, KeyError, binascii.Error) as exc:
+        position = payload.get("p")
+    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error) as exc:
         raise ValidationFailed.on("cursor", "This cursor is not valid.") from exc
     if names != [name for name, _ in keys] or not isinstance(values, list) or len(values) != len(keys):
         raise ValidationFailed.on("cursor", "This cursor belongs to another ordering or filter.")
     if any(not isinstance(v, str | int | float | type(None)) for v in values):
         raise ValidationFailed.on("cursor", "This cursor is not valid.")
-    return values
+    if position is not None and (type(position) is not int or not 0 <= position < HUGE):
+        raise ValidationFailed.on("cursor", "This cursor is not valid.")
+    return values, position
 
 
 def _nullable(qs: QuerySet[Any], name: str) -> bool:
@@ -227,11 +241,12 @@ def found_whole(queryset: QuerySet[Any]) -> QuerySet[Any]:
     Only for lists the known total says are short (``FOUND_WHOLE_MAX``): sorting them is cheap.
     """
     first, *rest = queryset.query.order_by
-    if isinstance(first, str):
-        first = OrderBy(F(first.lstrip("-")), descending=first.startswith("-"))
-    opaque = Func(first.expression, template="(ARRAY[%(expressions)s])[1]", output_field=Field())
+    key = OrderBy(F(first.lstrip("-")), descending=first.startswith("-")) if isinstance(first, str) else first
+    if not isinstance(key, OrderBy):
+        raise TypeError(f"Keyset pagination cannot order by {first!r}")  # as ordering_keys
+    opaque = Func(key.expression, template="(ARRAY[%(expressions)s])[1]", output_field=Field())
     wrapped = OrderBy(
-        opaque, descending=first.descending, nulls_first=first.nulls_first, nulls_last=first.nulls_last
+        opaque, descending=key.descending, nulls_first=key.nulls_first, nulls_last=key.nulls_last
     )
     return queryset.order_by(wrapped, *rest)
 
@@ -258,14 +273,17 @@ class EnvelopePagination(BasePagination):
             self.total_exact = True
         if cursor:
             self.page: int | None = None
-            if not full_text and self.total <= min(self.limit, FOUND_WHOLE_MAX):
+            values, start = decode_cursor(cursor, keys)
+            # Where the page ends, as far as the cursor knows (a cursor without a position: at
+            # most its own length into the list).
+            if not full_text and self.total <= min((start or 0) + self.limit, FOUND_WHOLE_MAX):
                 queryset = found_whole(queryset)
-            rows = rows_after(queryset, keys, decode_cursor(cursor, keys), self.limit + 1)
+            rows = rows_after(queryset, keys, values, self.limit + 1)
             has_more = len(rows) > self.limit
             rows = rows[: self.limit]
         else:
             self.page = page
-            offset = (page - 1) * self.limit
+            offset = start = (page - 1) * self.limit
             if full_text:
                 # Its total is a capped count of matches: a page past it is not read (a deep OFFSET
                 # through a full-text shape is what the cap is there to refuse).
@@ -294,7 +312,9 @@ class EnvelopePagination(BasePagination):
                     rows = rows[: self.limit]
                     if not self._total_fits(offset, len(rows), has_more):
                         self.total = self._recount(queryset, view)
-        self.next_cursor = encode_cursor(rows[-1], keys) if has_more and rows else None
+        self.next_cursor = None
+        if has_more and rows:
+            self.next_cursor = encode_cursor(rows[-1], keys, None if start is None else start + len(rows))
         return rows
 
     def _total_fits(self, offset: int, found: int, has_more: bool) -> bool:

@@ -318,6 +318,20 @@ def test_a_page_that_reaches_the_end_of_a_short_list_finds_it_whole_and_sorts_it
     assert "Sort Key: ((ARRAY[" in text, text
 
 
+def test_a_cursor_knows_its_position_and_its_page_at_the_end_of_a_short_list_is_found_whole(
+    agent: User, tickets, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(agent)
+    body = client.get("/api/tickets?limit=10").json()
+    second = f"/api/tickets?limit=10&cursor={body['pagination']['next_cursor']}"
+    sql, _text = page_plan(client, second)  # rows 11-20 of 30: the walk stops when the page is full
+    assert "ARRAY[" not in sql, sql
+    third = f"/api/tickets?limit=10&cursor={client.get(second).json()['pagination']['next_cursor']}"
+    sql, text = page_plan(client, third)  # rows 21-30: the end of the list
+    assert "ORDER BY (ARRAY[" in sql and "Sort Key: ((ARRAY[" in text, text
+    assert len(client.get(third).json()["data"]) == 10
+
+
 def test_a_page_before_the_end_of_its_list_still_walks_an_index_in_order(
     agent: User, tickets, client_for: Callable[[User], Client]
 ) -> None:
