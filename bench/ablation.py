@@ -55,7 +55,8 @@ def cases(db: Database, user_email: str) -> list[Case]:
     from django.utils import timezone
 
     from accounts.models import User
-    from supportdesk.api.pagination import found_whole, page_rows
+    from supportdesk.api.pagination import page_rows
+    from supportdesk.selectors import found_whole
     from tickets import reports
     from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
     from tickets.filters import COMMENT_SEARCH_VECTOR, SEARCH_CONFIG, TICKET_SEARCH_VECTOR

@@ -148,7 +148,7 @@ class Ticket(TenantModel):
             ),
             # The channel filter, with status (channel=phone&status=open&group=X): the one list filter
             # no other index holds. A short list's page finds its matches by bitmap (found_whole in
-            # supportdesk.api.pagination); without it every match of the other filters was read from
+            # supportdesk.selectors); without it every match of the other filters was read from
             # the heap to test its channel (a team that never takes chats: 20k pages, 120 ms at 1M).
             models.Index(
                 fields=["tenant", "channel", "status"], condition=LIVE, name="tickets_live_channel_idx"

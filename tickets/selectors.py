@@ -406,15 +406,22 @@ def inbox_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def ticket_list_total(
-    *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any], count: Callable[[], int]
+    *,
+    tenant: Tenant | Any,
+    user: User | Any,
+    filters: Mapping[str, Any],
+    count: Callable[[], int],
+    upto: int | None = None,
 ) -> int:
     """``count()`` of a filtered ticket list, cached until the tenant's next ticket or tag write.
 
     Keyed by the filters (not the page), so paging through a list counts once; ``me`` makes the
     key the user's own. Ticket services and tag writes invalidate it (supportdesk.caching); a
-    reply too when the filters read comment text or update times (``ACTIVITY_FILTERS``).
+    reply too when the filters read comment text or update times (``ACTIVITY_FILTERS``). A
+    ``count`` that stops at ``upto`` is cached apart from the exact totals; a total the kept
+    counts know is exact either way.
     """
-    digest = filters_digest(filters, user)
+    digest = filters_digest(filters, user) if upto is None else f"upto{upto}:{filters_digest(filters, user)}"
     kind = ACTIVITY if any(filters.get(name) for name in ACTIVITY_FILTERS) else TICKETS
 
     def total() -> int:

@@ -28,7 +28,7 @@ from catalog.selectors import category_choices, tag_choices
 from companies.models import Contact
 from companies.selectors import contact_list
 from supportdesk.errors import NotFound, ServiceError, StaleVersion
-from supportdesk.selectors import in_written_join_order
+from supportdesk.selectors import FOUND_WHOLE_MAX, found_whole, in_written_join_order
 from supportdesk.views import TenantScopedMixin, page_number, query_string, service_error_lines
 from tickets import reports
 from tickets.charts import daily_chart
@@ -43,6 +43,7 @@ from tickets.selectors import (
     ticket_get,
     ticket_history,
     ticket_list,
+    ticket_list_total,
     ticket_thread,
     ticket_view_counts,
 )
@@ -98,11 +99,19 @@ class TicketListView(TenantScopedMixin, TemplateView):
         page = page_number(params)
         errors: list[str] = []
         try:
-            qs = inbox_rows(ticket_list(tenant=self.tenant_id, user=self.user, filters=filters))
+            listed = ticket_list(tenant=self.tenant_id, user=self.user, filters=filters)
+            qs = inbox_rows(listed)
+            # One row more than a page tells whether there is a next page, without counting them all.
+            page_of = slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1)
             if view == "solved":
                 qs = qs.filter(resolved_at__gte=timezone.now() - RECENTLY_SOLVED)
-            # One row more than a page tells whether there is a next page, without counting them all.
-            rows = in_written_join_order(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+            elif not filters.get("q") and self.reaches_the_end(listed, filters, page):
+                # The page's ids first, found whole without the joins (which, in written join order,
+                # come before a tag's or any other semi-join: every ticket of a group joined to
+                # find none, 220 ms at 1M), then those rows joined.
+                ids = found_whole(listed.select_related(None).prefetch_related(None)).values_list("pk")
+                qs, page_of = found_whole(qs).filter(pk__in=[pk for (pk,) in ids[page_of]]), slice(None)
+            rows = in_written_join_order(qs[page_of])
         except ServiceError as exc:
             errors, rows = service_error_lines(exc), []
         counts = ticket_view_counts(tenant=self.tenant_id, user=self.user)
@@ -127,6 +136,26 @@ class TicketListView(TenantScopedMixin, TemplateView):
             here=self.request.get_full_path(),
         )
         return context
+
+    def reaches_the_end(self, listed: Any, filters: dict[str, str], page: int) -> bool:
+        """Whether the page reaches the end of a short list.
+
+        Such a page is found whole and sorted (``found_whole``): filters PostgreSQL overestimates
+        (a tag and a team that never meet, expected in hundreds of tickets) had the page walk the
+        tenant's newest-first index to its end, 500 ms at 1M. The inbox shows no total, so the
+        list is counted only as far as ``FOUND_WHOLE_MAX`` (an exact COUNT after each ticket write
+        cost 50 ms for a popular tag's unassigned tickets), from the kept counts when they know it,
+        cached until the next write. A search is left out: its page is planned by the search.
+        """
+        upto = FOUND_WHOLE_MAX + 1
+        total = ticket_list_total(
+            tenant=self.tenant_id,
+            user=self.user,
+            filters=filters,
+            count=lambda: listed.order_by()[:upto].count(),
+            upto=upto,
+        )
+        return total <= min(page * PAGE_SIZE, FOUND_WHOLE_MAX)
 
     def sort_links(self, ordering: str) -> dict[str, tuple[str, str]]:
         """Column -> (url, aria-sort); clicking the sorted column again reverses it."""

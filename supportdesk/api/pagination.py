@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from supportdesk.errors import ValidationFailed
+from supportdesk.selectors import FOUND_WHOLE_MAX, found_whole
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -31,9 +32,6 @@ FULL_TEXT_COUNT_CAP = 10_000
 HUGE = 10**12
 # From this offset on, a page is read by id first (see page_rows).
 DEFERRED_JOIN_OFFSET = 500
-# A list of at most this many rows, whose page reaches its end, is found whole and sorted (see
-# found_whole).
-FOUND_WHOLE_MAX = 1_000
 
 
 def _positive_int(request: Request, name: str, default: int) -> int:
@@ -225,30 +223,6 @@ def page_rows(queryset: QuerySet[Any], offset: int, limit: int, full_text: bool)
         return queryset[offset : offset + limit]
     ids = queryset.values("pk")[offset : offset + limit]
     return queryset.filter(pk__in=ids)
-
-
-def found_whole(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """The same rows in the same order, planned as "find every match, then sort".
-
-    A page is read as ``ORDER BY … LIMIT n + 1``. When PostgreSQL expects many matches it walks an
-    index in the list's order and tests each row until the page is full; a page that reaches the
-    end of its list can only stop at the end of that index, so a list of a few tickets, or of none,
-    reads every ticket of the tenant. It is the plan PostgreSQL picks when filters on columns that
-    go together are estimated as if they were independent (1M tickets: a group, a status and a
-    channel that never occur together, estimated at 4,000 tickets, 350 ms on every request). The
-    first ordering key wrapped in ``(ARRAY[key])[1]`` (the same value, but no index's order) leaves
-    the planner nothing to walk: it finds the matches through the filters' indexes and sorts them.
-    Only for lists the known total says are short (``FOUND_WHOLE_MAX``): sorting them is cheap.
-    """
-    first, *rest = queryset.query.order_by
-    key = OrderBy(F(first.lstrip("-")), descending=first.startswith("-")) if isinstance(first, str) else first
-    if not isinstance(key, OrderBy):
-        raise TypeError(f"Keyset pagination cannot order by {first!r}")  # as ordering_keys
-    opaque = Func(key.expression, template="(ARRAY[%(expressions)s])[1]", output_field=Field())
-    wrapped = OrderBy(
-        opaque, descending=key.descending, nulls_first=key.nulls_first, nulls_last=key.nulls_last
-    )
-    return queryset.order_by(wrapped, *rest)
 
 
 class EnvelopePagination(BasePagination):

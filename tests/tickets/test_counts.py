@@ -32,7 +32,7 @@ from tests.factories import (
 )
 from tickets import services
 from tickets.models import FacetCount, Ticket, TicketCount, TicketTag
-from tickets.selectors import FOLD_SLACK, live_facet_count, live_ticket_count
+from tickets.selectors import FOLD_SLACK, live_facet_count, live_ticket_count, ticket_list_total
 
 pytestmark = pytest.mark.django_db
 
@@ -788,3 +788,20 @@ def table_rows(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table}")
         return int(cursor.fetchone()[0])
+
+
+def test_a_total_counted_only_up_to_a_cap_is_cached_apart_from_the_exact_one(
+    tenant: Tenant, agent: User
+) -> None:
+    # The inbox counts a list only as far as it needs (up to FOUND_WHOLE_MAX + 1); the API's total
+    # of the same filters, cached under the same filters, must still be the exact one.
+    team = GroupFactory(tenant=tenant)
+    TagFactory(tenant=tenant, name="vip")
+    filters = {"group": str(team.pk), "tag": "vip"}  # two facets: counted, not kept
+
+    def total(count: int, upto: int | None = None) -> int:
+        return ticket_list_total(tenant=tenant, user=agent, filters=filters, count=lambda: count, upto=upto)
+
+    assert total(2, upto=2) == 2
+    assert total(4) == 4  # not the capped count cached a moment ago
+    assert total(9, upto=2) == 2 and total(9) == 4  # each cached until the next write
