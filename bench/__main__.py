@@ -97,6 +97,7 @@ def endpoints(db: Database) -> dict[str, str]:
             ticket_id, number = row
     t = "/api/tickets"
     nothing = dataset.filters_matching_nothing(db, big)
+    apart = dataset.tag_and_group_never_together(db, big)
     # The 10,000th page where the big tenant has that many (1M); else its last full page.
     deep_page = max(
         1,
@@ -132,6 +133,11 @@ def endpoints(db: Database) -> dict[str, str]:
         "ticket thread": f"{t}/{ticket_id}/comments",
         "contacts list": "/api/contacts?page=1&limit=10",
         "inbox (HTML)": "/tickets",
+        **(
+            {"inbox (HTML), a tag and a team that never meet": f"/tickets?{urlencode(apart)}"}
+            if apart
+            else {}
+        ),
         "ticket page (HTML)": f"/tickets/{number}",
         "dashboard (HTML)": "/dashboard",
         # The first request after a ticket write, when the cached totals are stale.

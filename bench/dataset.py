@@ -246,6 +246,31 @@ def filters_matching_nothing(db: Database, tenant_id: object) -> dict[str, str] 
     return {"group": str(row[0]), "status": "open", "channel": row[1]} if row else None
 
 
+def tag_and_group_never_together(db: Database, tenant_id: object) -> dict[str, str] | None:
+    """A tag of the tenant's that none of one group's tickets carry (the fill's tags and groups
+    both follow the ticket number), though PostgreSQL, taking them as independent, expects
+    hundreds of tickets. Looked for among a few tags; None when every pair there occurs."""
+    with db.connect() as conn:
+        tags = conn.execute(
+            "SELECT id, name FROM catalog_tag WHERE tenant_id = %s AND name LIKE 'tag-%%' "
+            "ORDER BY name LIMIT 4",
+            (tenant_id,),
+        ).fetchall()
+        groups = conn.execute(
+            "SELECT id FROM accounts_group WHERE tenant_id = %s ORDER BY name", (tenant_id,)
+        ).fetchall()
+        for tag_id, name in tags:
+            for (group_id,) in groups:
+                met = conn.execute(
+                    "SELECT EXISTS (SELECT FROM tickets_tickettag tt JOIN tickets_ticket t "
+                    "ON t.id = tt.ticket_id WHERE tt.tag_id = %s AND t.group_id = %s)",
+                    (tag_id, group_id),
+                ).fetchone()
+                if met and not met[0]:
+                    return {"tag": name, "group": str(group_id)}
+    return None
+
+
 def ticket_count(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM tickets_ticket") or 0)  # type: ignore[call-overload]
 

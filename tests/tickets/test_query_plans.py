@@ -370,3 +370,20 @@ def test_a_team_and_a_channel_it_never_takes_are_matched_in_an_index_not_ticket_
         transaction.set_rollback(True)
     assert "on tickets_live_channel_idx" in text, text
     assert re.search(r"channel\)::text = 'chat'.*status\)::text = 'new'", index_cond(text)), text
+
+
+def test_the_inbox_reads_a_short_lists_last_page_by_its_ids_found_whole_then_their_rows(
+    tenant: Tenant, agent: User, client_for: Callable[[User], Client]
+) -> None:
+    team = GroupFactory(tenant=tenant)
+    TicketFactory.create_batch(3, tenant=tenant, group=team)
+    TicketFactory.create_batch(3, tenant=tenant)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client_for(agent).get(f"/tickets?group={team.pk}").status_code == 200
+    on_tickets = [
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "tickets_ticket"."id"')
+    ]
+    ids = next(sql for sql in on_tickets if "ORDER BY (ARRAY[" in sql)
+    assert " JOIN " not in ids and ids.endswith("LIMIT 26"), ids
+    rows = next(sql for sql in on_tickets if " JOIN " in sql)
+    assert '"tickets_ticket"."id" IN (' in rows and "LIMIT" not in rows, rows
