@@ -9,14 +9,17 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 
-from supportdesk.caching import invalidate_for
+from supportdesk.caching import KINDS, invalidate, invalidate_for
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
     """Superusers see every tenant; other staff see only their own tenant's rows.
 
     Writes here go around the services, so each one drops what the tenant's cache holds from the
-    model it wrote (pickers, view counts, list totals), as the services do.
+    model it wrote (pickers, view counts, list totals), as the services do. A delete drops all of
+    it: its cascades and SET_NULLs write other models' rows too (a deleted agent's tickets become
+    unassigned, a deleted group's leave the group's queue, a deleted parent company's companies
+    lose their parent).
     """
 
     list_filter: Any = ("tenant",)
@@ -41,10 +44,16 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         super().delete_model(request, obj)
-        invalidate_for(type(obj), obj.tenant_id)  # type: ignore[attr-defined]
+        invalidate_deleted(obj.tenant_id)  # type: ignore[attr-defined]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         tenants = set(queryset.values_list("tenant_id", flat=True))
         super().delete_queryset(request, queryset)
         for tenant_id in tenants:
-            invalidate_for(queryset.model, tenant_id)
+            invalidate_deleted(tenant_id)
+
+
+def invalidate_deleted(tenant_id: Any) -> None:
+    """Rows of the tenant were deleted, with whatever their foreign keys cascade to: drop every kind."""
+    for kind in KINDS:
+        invalidate(tenant_id, kind)

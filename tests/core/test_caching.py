@@ -14,7 +14,9 @@ from catalog import services as catalog_services
 from catalog.selectors import category_choices, tag_choices, tag_ids
 from tests.factories import (
     CategoryFactory,
+    CompanyFactory,
     GroupFactory,
+    ParentCompanyFactory,
     TagFactory,
     TicketFactory,
     TicketTagFactory,
@@ -242,3 +244,35 @@ def test_writes_in_the_django_admin_leave_no_stale_cache(
     response = client.post(f"/admin/catalog/tag/{billing.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["vip"]
+
+
+def test_a_delete_in_the_django_admin_drops_what_its_cascades_changed(
+    tenant: Tenant, agent: User, client_for, read_twice
+) -> None:
+    """Deleting a row also writes the rows pointing at it (SET_NULL): their cached data follows."""
+    staff = UserFactory(tenant=tenant, is_staff=True, is_superuser=True)
+    client = client_for(staff)
+    leaving = UserFactory(tenant=tenant, role="agent")
+    holding = ParentCompanyFactory(tenant=tenant)
+    company = CompanyFactory(tenant=tenant, parent=holding)
+    TicketFactory.create_batch(2, tenant=tenant, status="open", assignee=leaving, company=company)
+    api = client_for(agent)
+    assert read_twice(lambda: ticket_view_counts(tenant=tenant, user=agent))["unassigned"] == 0
+    assert api.get("/api/tickets?assignedTo=none&limit=1").json()["pagination"]["total"] == 0
+    assert api.get(f"/api/tickets?parent_company={holding.pk}").json()["pagination"]["total"] == 2
+
+    # The agent's tickets become unassigned: the inbox's view counts and the totals say so at once.
+    response = client.post(f"/admin/accounts/user/{leaving.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Ticket.objects.filter(assignee__isnull=True).count() == 2
+    assert read_twice(lambda: ticket_view_counts(tenant=tenant, user=agent))["unassigned"] == 2
+    assert api.get("/api/tickets?assignedTo=none&limit=1").json()["pagination"]["total"] == 2
+
+    # A parent company's companies lose their parent, and its list its tickets.
+    response = client.post("/admin/companies/parentcompany/", {
+        "action": "delete_selected", "_selected_action": [holding.pk], "post": "yes",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    company.refresh_from_db()
+    assert company.parent_id is None
+    assert api.get(f"/api/tickets?parent_company={holding.pk}&limit=1").json()["pagination"]["total"] == 0
