@@ -129,6 +129,12 @@ def endpoints(db: Database) -> dict[str, str]:
         "ordering=priority": f"{t}?ordering=priority",
         "cursor page 10000 by priority": f"cursor:{t}?ordering=priority&page={deep_page}&limit=10",
         "cursor page 10000 by due date": f"cursor:{t}?ordering=due_at&page={deep_page}&limit=10",
+        # By status, then last update: no index has that order; read a status at a time.
+        "ordering=status,-updated_at": f"{t}?ordering=status,-updated_at",
+        "ordering=-priority,created_at, unassigned": f"{t}?ordering=-priority,created_at&assignedTo=none",
+        "cursor page 10000 by status, update": (
+            f"cursor:{t}?ordering=status,-updated_at&page={deep_page}&limit=10"
+        ),
         "ticket detail": f"{t}/{ticket_id}",
         "ticket thread": f"{t}/{ticket_id}/comments",
         "contacts list": "/api/contacts?page=1&limit=10",

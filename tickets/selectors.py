@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Expression, F, Prefetch, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Tenant, User
@@ -24,7 +25,7 @@ from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
 from supportdesk.selectors import in_written_join_order
 from supportdesk.services import etag_for
-from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES, Priority, Status
+from tickets.choices import OPEN_STATUSES, PRIORITY_RANK, SOLVED_STATUSES, Priority, Status
 from tickets.filters import TicketFilterSet, filters_digest
 from tickets.models import FACET_VALUE_SQL, Attachment, FacetCount, Ticket, TicketComment, TicketTag
 
@@ -429,6 +430,65 @@ def ticket_list_total(
         return count() if counted is None else counted
 
     return cached(tenant, kind, f"list_total:{digest}", total)
+
+
+# Ordering columns of few values (TicketFilterSet's ``ordering``): the filter that selects one
+# value of the column, and each value of the column as that filter's.
+FEW_VALUED_ORDERINGS: dict[str, tuple[str, dict[Any, str]]] = {
+    "status": ("status", {status: status for status in Status.values}),
+    "priority_rank": ("priority", {rank: priority for priority, rank in PRIORITY_RANK.items()}),
+}
+
+
+@functools.cache
+def _in_text_order(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``values`` sorted as the database sorts the column (``ORDER BY status``: its collation)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT array_agg(v ORDER BY v) FROM unnest(%s::varchar[]) AS v", [list(values)])
+        return tuple(cursor.fetchone()[0])
+
+
+def ticket_list_pieces(
+    *,
+    tenant: Tenant | Any,
+    user: User | Any,
+    filters: Mapping[str, Any],
+    column: str,
+    within: Mapping[str, Any],
+    count: Callable[[Any], int],
+) -> list[tuple[Any, Callable[[], int]]] | None:
+    """The values ``column`` takes, ascending, each with how to count the list's tickets that have it.
+
+    The list is the one ``filters`` select, narrowed to ``within`` (column -> value of the pieces
+    it is one of). A count is ``ticket_list_total``'s, so from the kept counts where they know it
+    and cached otherwise, ``count(value)`` counting it; a value the filters exclude counts 0
+    without a query. None for a column of many values, and for a full-text list (its matches are
+    collected once, not per value).
+    """
+    if column not in FEW_VALUED_ORDERINGS or str(filters.get("q") or "").strip():
+        return None
+    filterset = TicketFilterSet(filters, Ticket.objects.none(), tenant=tenant, user=user)
+    if not filterset.is_valid():
+        return None
+    name, as_filter = FEW_VALUED_ORDERINGS[column]
+    chosen = filterset.form.cleaned_data.get(name)
+    narrowed = filters.copy() if isinstance(filters, QueryDict) else dict(filters)
+    for outer, value in within.items():
+        outer_name, outer_as_filter = FEW_VALUED_ORDERINGS[outer]
+        narrowed[outer_name] = outer_as_filter[value]
+    values = list(as_filter)
+    ordered = _in_text_order(tuple(values)) if all(isinstance(v, str) for v in values) else sorted(values)
+
+    def counter(value: Any) -> Callable[[], int]:
+        if chosen and as_filter[value] not in chosen:
+            return lambda: 0
+        piece = narrowed.copy()
+        piece[name] = as_filter[value]
+        return lambda: ticket_list_total(
+            tenant=tenant, user=user, filters=piece, count=functools.partial(count, value)
+        )
+
+    return [(value, counter(value)) for value in ordered]
 
 
 def ticket_get(*, tenant: Tenant | Any, number: int | None = None, pk: Any = None) -> Ticket:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import json
 import math
 import uuid
@@ -32,6 +33,9 @@ FULL_TEXT_COUNT_CAP = 10_000
 HUGE = 10**12
 # From this offset on, a page is read by id first (see page_rows).
 DEFERRED_JOIN_OFFSET = 500
+# A list ordered first by a column of few values is read a value at a time above this many rows
+# (see read_in_pieces).
+PIECES_ABOVE = 3 * FOUND_WHOLE_MAX
 
 
 def _positive_int(request: Request, name: str, default: int) -> int:
@@ -225,6 +229,134 @@ def page_rows(queryset: QuerySet[Any], offset: int, limit: int, full_text: bool)
     return queryset.filter(pk__in=ids)
 
 
+class _Piece:
+    """The rows of a list that have one value of its first ordering key, in the list's order."""
+
+    def __init__(
+        self,
+        rows: QuerySet[Any],
+        keys: list[tuple[str, bool]],
+        value: Any,
+        count: Any,
+        within: dict[str, Any],
+    ) -> None:
+        self.rows, self.keys, self.value, self.within = rows, keys, value, within
+        self._count = count
+
+    @functools.cached_property
+    def count(self) -> int:
+        return int(self._count())
+
+    def read(self, view: Any, offset: int, n: int) -> list[Any]:
+        """``n`` rows from ``offset`` on: none, unread, if the piece ends before it."""
+        if self.count <= offset:
+            return []
+        if self.count <= FOUND_WHOLE_MAX:
+            return list(page_rows(found_whole(self.rows), offset, n, full_text=False))
+        return read_in_pieces(view, self.rows, self.keys, offset, n, self.within, total=self.count)
+
+
+def _pieces(
+    view: Any, queryset: QuerySet[Any], keys: list[tuple[str, bool]], within: dict[str, Any]
+) -> list[_Piece] | None:
+    """The list as one piece per value of its first ordering key, in its order; None if it is not
+    ordered first by a column of few values (``view.ordering_pieces``) then by another."""
+    (column, descending), rest = keys[0], keys[1:]
+    hook = getattr(view, "ordering_pieces", None)
+    if hook is None or len(rest) < 2:
+        return None
+    values = hook(column, within, lambda value: queryset.filter(**{column: value}).count())
+    if values is None:
+        return None
+    order = queryset.query.order_by[1:]
+    pieces = [
+        _Piece(
+            queryset.filter(**{column: value}).order_by(*order), rest, value, count, {**within, column: value}
+        )
+        for value, count in values
+    ]
+    return pieces[::-1] if descending else pieces
+
+
+def read_in_pieces(
+    view: Any,
+    queryset: QuerySet[Any],
+    keys: list[tuple[str, bool]],
+    offset: int,
+    n: int,
+    within: dict[str, Any] | None = None,
+    *,
+    total: int,
+) -> list[Any]:
+    """``page_rows(queryset, offset, n)``, a value of the first key at a time when it has few.
+
+    No index has the order "status, then last update": PostgreSQL sorted every ticket of the
+    list to find a page (``ordering=status,-updated_at``: 416 ms at 1M tickets, on every
+    request). One status's tickets in update order are a range of the update-time index read
+    with a filter. So the page is read from the first value's tickets, then the next value's,
+    each piece's size from the view's counts (kept or cached): a piece before the offset or
+    empty is skipped unread, a piece of at most ``FOUND_WHOLE_MAX`` tickets is found whole.
+    A list of at most ``PIECES_ABOVE`` (``total``) is sorted whole as before: one query, where a
+    piece's value can cost more than it saves (a company's closed tickets at 1M: PostgreSQL ANDs
+    the company's 2,877 tickets with a bitmap of the tenant's 240k closed ones, 13 ms).
+    """
+    pieces = _pieces(view, queryset, keys, within or {})
+    if pieces is None:
+        return list(page_rows(queryset, offset, n, full_text=False))
+    if total <= PIECES_ABOVE:
+        return list(page_rows(found_whole(queryset), offset, n, full_text=False))
+    rows: list[Any] = []
+    for piece in pieces:
+        if piece.count <= offset:
+            offset -= piece.count
+            continue
+        rows += piece.read(view, offset, n - len(rows))
+        offset = 0
+        if len(rows) >= n:
+            break
+    return rows
+
+
+def read_after_in_pieces(
+    view: Any,
+    queryset: QuerySet[Any],
+    keys: list[tuple[str, bool]],
+    values: list[Any],
+    n: int,
+    within: dict[str, Any] | None = None,
+    *,
+    total: int,
+) -> list[Any]:
+    """``rows_after(queryset, keys, values, n)``, a value of the first key at a time when it has few
+    (``read_in_pieces``): the rest of the cursor's piece, then the pieces after it."""
+    pieces = _pieces(view, queryset, keys, within or {})
+    if pieces is None:
+        return rows_after(queryset, keys, values, n)
+    if total <= PIECES_ABOVE:
+        return rows_after(found_whole(queryset), keys, values, n)
+    field = queryset.model._meta.get_field(keys[0][0])
+    try:
+        start = field.to_python(values[0])
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise ValidationFailed.on("cursor", "This cursor is not valid.") from exc
+    at = next((i for i, piece in enumerate(pieces) if piece.value == start), None)
+    if at is None:
+        raise ValidationFailed.on("cursor", "This cursor is not valid.")
+    first = pieces[at]
+    rows: list[Any] = []
+    if first.count > FOUND_WHOLE_MAX:
+        rows = read_after_in_pieces(
+            view, first.rows, first.keys, values[1:], n, first.within, total=first.count
+        )
+    elif first.count:
+        rows = rows_after(found_whole(first.rows), first.keys, values[1:], n)
+    for piece in pieces[at + 1 :]:
+        if len(rows) >= n:
+            break
+        rows += piece.read(view, 0, n - len(rows))
+    return rows
+
+
 class EnvelopePagination(BasePagination):
     """``page``/``limit`` (limit capped at 100) or ``cursor``, answered in the old envelope."""
 
@@ -248,11 +380,14 @@ class EnvelopePagination(BasePagination):
         if cursor:
             self.page: int | None = None
             values, start = decode_cursor(cursor, keys)
+            if full_text:
+                rows = rows_after(queryset, keys, values, self.limit + 1)
             # Where the page ends, as far as the cursor knows (a cursor without a position: at
             # most its own length into the list).
-            if not full_text and self.total <= min((start or 0) + self.limit, FOUND_WHOLE_MAX):
-                queryset = found_whole(queryset)
-            rows = rows_after(queryset, keys, values, self.limit + 1)
+            elif self.total <= min((start or 0) + self.limit, FOUND_WHOLE_MAX):
+                rows = rows_after(found_whole(queryset), keys, values, self.limit + 1)
+            else:
+                rows = read_after_in_pieces(view, queryset, keys, values, self.limit + 1, total=self.total)
             has_more = len(rows) > self.limit
             rows = rows[: self.limit]
         else:
@@ -277,11 +412,12 @@ class EnvelopePagination(BasePagination):
                 if past_end:
                     rows, has_more = [], False
                 else:
-                    if self.total <= min(offset + self.limit, FOUND_WHOLE_MAX):
-                        queryset = found_whole(queryset)
                     # One row more than the page: whether another follows is read, not taken from
                     # the total.
-                    rows = list(page_rows(queryset, offset, self.limit + 1, full_text))
+                    if self.total <= min(offset + self.limit, FOUND_WHOLE_MAX):
+                        rows = list(page_rows(found_whole(queryset), offset, self.limit + 1, full_text))
+                    else:
+                        rows = read_in_pieces(view, queryset, keys, offset, self.limit + 1, total=self.total)
                     has_more = len(rows) > self.limit
                     rows = rows[: self.limit]
                     if not self._total_fits(offset, len(rows), has_more):

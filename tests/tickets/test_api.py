@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
 from django.utils import timezone
 
 from catalog import services as catalog_services
@@ -29,6 +30,7 @@ from tests.factories import (
     UserFactory,
 )
 from tickets.models import Ticket
+from tickets.selectors import ticket_list
 
 
 class TestTicketAPI(APIResourceCases):
@@ -204,6 +206,64 @@ class TestTicketFilters:
             assert [row["id"] for row in whole] == walked, ordering
             if ordering in ("due_at", "-due_at"):  # without a due date last, either way
                 assert [row["due_at"] is None for row in whole] == [False] * 4 + [True] * 3, ordering
+
+    def test_a_list_sorted_first_by_status_or_priority_reads_the_same_a_value_at_a_time(
+        self, tenant, agent, client_for, monkeypatch
+    ) -> None:
+        # A list longer than PIECES_ABOVE sorted first by status or priority is read one value at
+        # a time (pagination.read_in_pieces): a piece of at most FOUND_WHOLE_MAX tickets found
+        # whole, a longer one along the next key's index, an empty one skipped. Both are lowered
+        # here so 22 tickets make every kind: no ticket closed or on hold, two resolved, six or
+        # more of the others; the three new or resolved unassigned tickets are sorted whole.
+        monkeypatch.setattr(pagination, "FOUND_WHOLE_MAX", 2)
+        monkeypatch.setattr(pagination, "PIECES_ABOVE", 4)
+        now = timezone.now()
+        group, company = GroupFactory(tenant=tenant), CompanyFactory(tenant=tenant)
+        tag = TagFactory(tenant=tenant, name="vip")
+        shapes = [("new", "low"), ("new", "high"), ("new", "high"), ("open", "urgent"), ("open", "low"),
+                  ("open", "low"), ("open", "medium"), ("pending", "high"), ("pending", "low"),
+                  ("pending", "high"), ("resolved", "medium")]  # fmt: skip
+        for i, (status, priority) in enumerate(shapes * 2):
+            ticket = TicketFactory(
+                tenant=tenant,
+                status=status,
+                priority=priority,
+                resolved_at=now if status == "resolved" else None,
+                assignee=agent if i % 3 else None,
+                group=group if i % 2 else None,
+                company=company if i % 4 else None,
+                due_at=None if i % 5 == 0 else now + datetime.timedelta(days=i % 3),
+            )
+            if i % 3 == 1:
+                TicketTagFactory(tenant=tenant, ticket=ticket, tag=tag)
+        Ticket.objects.filter(tenant=tenant, number__lte=6).update(updated_at=now)  # ties: the id decides
+        TicketFactory.create_batch(3, status="open")  # another tenant's
+        client = client_for(agent)
+        orderings = ("status,-updated_at", "-status,created_at", "priority,-updated_at", "-priority,number",
+                     "status,priority,-updated_at", "-priority,-status,due_at", "status,-due_at")  # fmt: skip
+        # Counted from the kept counts (status, priority, assignee; a group; a tag) or, for a
+        # company with an assignee, by COUNT.
+        filters = ("", "status=open,pending", "priority=high,low&assignedTo=me", "assignedTo=none",
+                   f"group={group.pk}&status=new,open", "tag=vip",
+                   f"company={company.pk}&assignedTo=me", "status=resolved,new&assignedTo=none")  # fmt: skip
+        for ordering in orderings:
+            for query in filters:
+                url = f"/api/tickets?ordering={ordering}&{query}"
+                params = QueryDict(f"ordering={ordering}&{query}")
+                whole = ticket_list(tenant=tenant, user=agent, filters=params, related=False)
+                expected = [str(pk) for pk in whole.values_list("pk", flat=True)]
+                assert len(expected) > 2, (ordering, query)
+                first = check(client.get(f"{url}&limit=2"), 200)
+                assert first["pagination"]["total"] == len(expected), (ordering, query)
+                walked, body = ids(first), first
+                while body["pagination"]["next_cursor"]:
+                    body = check(client.get(f"{url}&limit=2&cursor={body['pagination']['next_cursor']}"), 200)
+                    walked += ids(body)
+                assert walked == expected, (ordering, query)
+                pages = -(-len(expected) // 3)
+                by_page = [i for page in range(1, pages + 1)
+                           for i in ids(check(client.get(f"{url}&limit=3&page={page}"), 200))]  # fmt: skip
+                assert by_page == expected, (ordering, query)
 
     def test_a_cursor_whose_values_are_not_of_the_columns_type_is_400(
         self, tenant, agent, client_for

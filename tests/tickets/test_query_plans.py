@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Tenant, User
+from supportdesk.api import pagination
 from supportdesk.api.pagination import after, ordering_keys, rows_after
 from supportdesk.selectors import in_written_join_order
 from tests.factories import GroupFactory, TagFactory, TicketFactory, TicketTagFactory
@@ -387,3 +388,36 @@ def test_the_inbox_reads_a_short_lists_last_page_by_its_ids_found_whole_then_the
     assert " JOIN " not in ids and ids.endswith("LIMIT 26"), ids
     rows = next(sql for sql in on_tickets if " JOIN " in sql)
     assert '"tickets_ticket"."id" IN (' in rows and "LIMIT" not in rows, rows
+
+
+def test_a_list_sorted_by_status_then_update_time_reads_a_status_at_a_time_along_the_update_index(
+    tenant: Tenant, agent: User, client_for: Callable[[User], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No index has the order (status, updated_at DESC): one query would sort the whole list. Read
+    # a status at a time, each page query is a range of tickets_live_updated_idx with one status;
+    # a status without tickets ("closed", first in text order) is skipped by its kept count.
+    monkeypatch.setattr(pagination, "FOUND_WHOLE_MAX", 2)
+    monkeypatch.setattr(pagination, "PIECES_ABOVE", 2)  # the pieces are walked, not found whole
+    for status in ("new", "open", "pending"):
+        TicketFactory.create_batch(4, tenant=tenant, status=status)
+    client = client_for(agent)
+    path = "/api/tickets?ordering=status,-updated_at&limit=3"
+    first = client.get(path).json()
+    second = f"{path}&cursor={first['pagination']['next_cursor']}"
+    client.get(second)  # the pieces' counts are cached now
+    for url, statuses in ((path, ["new"]), (second, ["new", "open"])):
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(url).json()
+        pages = [q["sql"] for q in ctx.captured_queries if '"tickets_ticket"' in q["sql"]]
+        assert [re.search(r'"status" = \'(\w+)\'', sql).group(1) for sql in pages] == statuses, pages
+        for sql in pages:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE tickets_ticket")
+                for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+                    cursor.execute(f"SET LOCAL {setting} = off")
+                cursor.execute(f"EXPLAIN {sql}")
+                text = "\n".join(row[0] for row in cursor.fetchall())
+            page = text.split("SubPlan")[0]  # the ticket's tag ids are read per ticket
+            assert "tickets_live_updated_idx" in page, text
+            assert not re.search(r"(^|->  )(Incremental )?Sort  \(", page, re.MULTILINE), text
+    assert [row["status"] for row in body["data"]] == ["new", "open", "open"]

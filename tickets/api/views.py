@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from tickets.models import Attachment, Ticket, TicketComment
 from tickets.selectors import (
     ticket_attachments,
     ticket_list,
+    ticket_list_pieces,
     ticket_list_total,
     ticket_search_count,
     ticket_tag_ids,
@@ -130,6 +131,20 @@ class TicketViewSet(ModelViewSet):
             )
         return ticket_list_total(
             tenant=self.tenant_id, user=self.request.user, filters=self.request.query_params, count=count
+        )
+
+    def ordering_pieces(
+        self, column: str, within: Mapping[str, Any], count: Callable[[Any], int]
+    ) -> list[tuple[Any, Callable[[], int]]] | None:
+        """The values of an ordering column of few values (status, priority), for the pagination
+        to read the list a value at a time (``read_in_pieces``); see ticket_list_pieces."""
+        return ticket_list_pieces(
+            tenant=self.tenant_id,
+            user=self.request.user,
+            filters=self.request.query_params,
+            column=column,
+            within=within,
+            count=count,
         )
 
     def total_disagrees(self, total: int, exact: int) -> None:
