@@ -263,7 +263,8 @@ def _pieces(
     ordered first by a column of few values (``view.ordering_pieces``) then by another."""
     (column, descending), rest = keys[0], keys[1:]
     hook = getattr(view, "ordering_pieces", None)
-    if hook is None or len(rest) < 2:
+    # A column a piece holds one value of (``ordering=status,-status``) orders nothing in it.
+    if hook is None or len(rest) < 2 or column in within:
         return None
     values = hook(column, within, lambda value: queryset.filter(**{column: value}).count())
     if values is None:
