@@ -24,6 +24,7 @@ from supportdesk.api import pagination
 from supportdesk.api.pagination import after, ordering_keys, rows_after
 from supportdesk.selectors import in_written_join_order
 from tests.factories import GroupFactory, TagFactory, TicketFactory, TicketTagFactory
+from tickets import filters as ticket_filters
 from tickets.selectors import ticket_list, ticket_tag_ids
 
 pytestmark = pytest.mark.django_db
@@ -168,11 +169,23 @@ def index_expression(name: str) -> str:
 
 
 def test_full_text_matches_with_the_expressions_of_its_gin_indexes(
-    tenant: Tenant, agent: User, tickets
+    tenant: Tenant, agent: User, tickets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    expressions = [
+        index_expression(name) for name in ("tickets_ticket_search_idx", "tickets_comment_search_idx")
+    ]
+    # A rare word: the query collecting the tenant's matches is the one that searches.
+    with CaptureQueriesContext(connection) as ctx:
+        list(ticket_list(tenant=tenant, user=agent, filters={"q": "printer"})[:10])
+    (collecting,) = [q["sql"] for q in ctx.captured_queries if " UNION " in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {collecting}")
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert all(f"{expression} @@" in text for expression in expressions), text
+    # More matches than are collected: the list's own query searches.
+    monkeypatch.setattr(ticket_filters, "RANKED_MATCHES", -1)
     text = plan(ticket_list(tenant=tenant, user=agent, filters={"q": "printer"})[:10])
-    for index in ("tickets_ticket_search_idx", "tickets_comment_search_idx"):
-        assert f"{index_expression(index)} @@" in text, (index, text)
+    assert all(f"{expression} @@" in text for expression in expressions), text
 
 
 def test_the_inbox_page_is_planned_in_written_join_order_and_the_setting_does_not_leak(tenant, agent) -> None:  # type: ignore[no-untyped-def]

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from supportdesk.api import pagination
 from tests.api_cases import check
-from tests.factories import TicketCommentFactory, TicketFactory, TicketTagFactory
+from tests.factories import ContactFactory, TicketCommentFactory, TicketFactory, TicketTagFactory
 from tickets import filters as ticket_filters
+from tickets import services
 from tickets.api import views as ticket_views
 from tickets.selectors import ticket_list, ticket_search_count
 
@@ -78,6 +79,32 @@ def test_a_specific_search_is_ranked(tenant, agent, vpn_desk) -> None:  # type: 
     qs = ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})
     assert "ts_rank" in str(qs.query)
     assert set(qs) == set(vpn_desk.values())
+
+
+def test_a_rare_word_reads_the_list_by_the_ids_of_its_matches(tenant, agent, vpn_desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The tenant's few matches are collected first; the list reads its tickets by those ids."""
+    qs = ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn", "ordering": "status,-updated_at"})
+    assert "UNION" not in str(qs.query) and set(qs) == set(vpn_desk.values())
+    # The collected ids are cached until a write: a new match, or a comment that matches, shows.
+    requester = ContactFactory(tenant=tenant)
+    added = services.ticket_create(
+        tenant=tenant, actor=agent, data={"subject": "VPN token expired", "requester": requester}
+    )
+    replied = TicketFactory(tenant=tenant, subject="Laptop", description="")
+    services.comment_add(ticket=replied, actor=agent, body="The VPN works again")
+    assert set(ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})) == {
+        *vpn_desk.values(),
+        added,
+        replied,
+    }
+    # The list's own filters still apply to the collected ids.
+    services.ticket_update(ticket=vpn_desk["comment"], actor=agent, data={"priority": "urgent"})
+    urgent = ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn", "priority": "urgent"})
+    assert list(urgent) == [vpn_desk["comment"]]
+    # More matches than RANKED_MATCHES: the UNION of the two GIN indexes, the same tickets.
+    monkeypatch.setattr(ticket_filters, "RANKED_MATCHES", 2)
+    many = ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})
+    assert "UNION" in str(many.query) and set(many) == {*vpn_desk.values(), added, replied}
 
 
 def test_search_count_stops_at_the_cap_and_counts_comment_matches(tenant, agent, vpn_desk) -> None:  # type: ignore[no-untyped-def]
