@@ -13,7 +13,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -276,7 +276,21 @@ class TicketFilterSet(TenantFilterSet):
             return matched.order_by(*newest_first)
         estimate = self.estimate(qs, text_only, in_tenant)
         if estimate.walk_is_cheaper(self.rows_wanted):
-            walked = searchable.filter(Q(document=query) | Q(pk__in=in_comments) | by_number)
+            # Each ticket read is tested by its own text, then by its comments: a probe of its
+            # comments (~50 us), as a scalar subquery. ``IN`` or ``EXISTS`` would be hashed:
+            # every comment match of the tenant collected before the first row (a word in 20%
+            # of the comments at 1M: 200k of them, 290 ms, where the page takes 3).
+            commented = (
+                TicketComment.objects.for_tenant(self.tenant)
+                .filter(ticket_id=OuterRef("pk"))
+                .alias(document=COMMENT_SEARCH_VECTOR)
+                .filter(document=query)
+                .annotate(found=Value(True))
+                .values("found")[:1]
+            )
+            walked = searchable.filter(
+                Q(document=query) | Q(Subquery(commented, output_field=BooleanField())) | by_number
+            )
             return walked.order_by(*newest_first)
         return matched.order_by(*newest_first)
 
