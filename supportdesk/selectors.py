@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -50,25 +51,50 @@ def get_row(qs: QuerySet[M], pk: Any, label: str = "Object") -> M:
         raise NotFound(f"{label} not found.") from exc
 
 
+@contextlib.contextmanager
+def planner_settings(alias: str, **settings: str) -> Iterator[None]:
+    """Plan the statements run inside with these planner settings (``join_collapse_limit="1"``).
+
+    The settings are local to a transaction (a savepoint when one is open) and put back on the
+    way out, so nothing else on the connection is planned differently, even inside a longer
+    transaction.
+    """
+    names = list(settings)
+    reads = ", ".join("current_setting(%s)" for _ in names)
+    writes = ", ".join("set_config(%s, %s, true)" for _ in names)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT {reads}, {writes}", [*names, *(x for n in names for x in (n, settings[n]))])
+        previous = cursor.fetchone()[: len(names)]
+        try:
+            yield
+        finally:
+            cursor.execute(
+                f"SELECT {writes}", [x for pair in zip(names, previous, strict=True) for x in pair]
+            )
+
+
 def in_written_join_order(queryset: QuerySet[M]) -> list[M]:
     """The rows of ``queryset``, planned with its joins in the order written.
 
     A ticket with its seven related rows is a nine-table join. PostgreSQL searched every join
     order for it: 30-40 ms of planning at 1M tickets, for under 1 ms of execution. The written
     order (the ticket first, then each related row by its key) is the plan it finds anyway, and
-    ``join_collapse_limit = 1`` plans it in about 1 ms. The setting is local to a transaction and
-    put back afterwards, so nothing else on the connection is planned differently.
+    ``join_collapse_limit = 1`` plans it in about 1 ms.
     """
-    alias = queryset.db
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('join_collapse_limit'), set_config('join_collapse_limit', '1', true)"
-        )
-        previous = cursor.fetchone()[0]
-        try:
-            return list(queryset)
-        finally:
-            cursor.execute("SELECT set_config('join_collapse_limit', %s, true)", [previous])
+    with planner_settings(queryset.db, join_collapse_limit="1"):
+        return list(queryset)
+
+
+def count_from_bitmaps(queryset: QuerySet[Any]) -> int:
+    """``queryset.count()``, planned without sequential or plain index scans: from bitmaps only.
+
+    For a filter on a full-text match, whose GIN index can only be read as a bitmap. PostgreSQL
+    prices ``to_tsvector`` at a fraction of what it costs (~30 us a row), so to count the first
+    5,000 matches of a common word it read the table and computed the text of 21,760 tickets:
+    676 ms, where the GIN index's bitmap answers in 94.
+    """
+    with planner_settings(queryset.db, enable_seqscan="off", enable_indexscan="off"):
+        return queryset.count()
 
 
 def found_whole(queryset: QuerySet[Any]) -> QuerySet[Any]:

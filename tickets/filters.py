@@ -29,6 +29,7 @@ from supportdesk.filters import (
     UUIDListFilter,
     parse_uuid,
 )
+from supportdesk.selectors import count_from_bitmaps
 from tickets.choices import Channel, Priority, Status
 from tickets.models import Ticket, TicketComment, TicketTag
 
@@ -240,7 +241,7 @@ class TicketFilterSet(TenantFilterSet):
                 self.tenant_id,
                 TICKETS,
                 f"fts_text_matches:{words}",
-                lambda: in_tenant.order_by()[: BROAD_MATCHES + 1].count(),
+                lambda: count_from_bitmaps(in_tenant.order_by()[: BROAD_MATCHES + 1]),
             )
             > BROAD_MATCHES
         )

@@ -25,7 +25,7 @@ from supportdesk.api.pagination import after, ordering_keys, rows_after
 from supportdesk.selectors import in_written_join_order
 from tests.factories import GroupFactory, TagFactory, TicketFactory, TicketTagFactory
 from tickets import filters as ticket_filters
-from tickets.selectors import ticket_list, ticket_tag_ids
+from tickets.selectors import ticket_list, ticket_search_count, ticket_tag_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -208,6 +208,35 @@ def test_the_inbox_page_is_planned_in_written_join_order_and_the_setting_does_no
     with connection.cursor() as cursor:
         cursor.execute("SHOW join_collapse_limit")
         assert cursor.fetchone()[0] == "8"  # the server's default again for everything after
+
+
+def test_full_text_matches_are_counted_from_bitmaps_never_a_scan_computing_each_text(
+    tenant: Tenant, agent: User
+) -> None:
+    """The matches of a word in most tickets, counted up to a cap: a scan computing each ticket's
+    text looks cheaper to PostgreSQL, and costs ~30 us a row (at 1M, 676 ms for the first 5,000
+    matches where the GIN index's bitmap takes 94)."""
+    TicketFactory.create_batch(6, tenant=tenant, subject="Printer offline")
+    TicketFactory(tenant=tenant, subject="Monitor flickers")
+    plans: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith("SELECT COUNT(*)") and "to_tsvector" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket")
+    with connection.execute_wrapper(record):
+        assert ticket_search_count(tenant=tenant.pk, user=agent, filters={"q": "printer"}, cap=5) == 5
+        assert ticket_search_count(tenant=tenant.pk, user=agent, filters={"q": "printer"}, cap=100) == 6
+        list(ticket_list(tenant=tenant.pk, user=agent, filters={"q": "printer"})[:10])
+    assert len(plans) >= 2 and all("Bitmap" in plan and "Seq Scan" not in plan for plan in plans), plans
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"  # the setting is put back for everything after
 
 
 def test_the_dashboard_reads_the_last_days_through_indexes_and_no_ticket_for_its_counts(
