@@ -186,10 +186,9 @@ class TicketFilterSet(TenantFilterSet):
         fields: list[str] = []
 
     def __init__(self, *args: Any, counting: str | None = None, **kwargs: Any) -> None:
-        # counting="all": the caller counts the matches (never pages through them), so the search
-        # keeps the UNION form, whose cost follows the number of matches, and is not ranked.
-        # counting="text": only the tickets whose own text matches (a lower bound of "all", from
-        # one GIN index: cheap to count up to a cap).
+        # The caller counts the matches (never pages through them), in two parts that add up to
+        # all of them: counting="text", the tickets whose own text matches (from one GIN index:
+        # cheap to count up to a cap), and counting="comments", the others that match by a comment.
         self.counting = counting
         super().__init__(*args, **kwargs)
 
@@ -229,6 +228,10 @@ class TicketFilterSet(TenantFilterSet):
         text_only = searchable.filter(Q(document=query) | by_number)
         if self.counting == "text":
             return text_only
+        if self.counting == "comments":
+            # The comment matches of the list's own tickets, not the tenant's text matches too: a
+            # UNION of both counted a common word's 80k text matches for a list of 8k (565 ms).
+            return searchable.filter(pk__in=in_comments).exclude(Q(document=query) | by_number)
         # A UNION of two index scans (ticket text, comment text): an OR across the two tables
         # would make PostgreSQL scan every ticket of the tenant.
         union = in_tickets.union(in_comments.order_by())
@@ -256,7 +259,7 @@ class TicketFilterSet(TenantFilterSet):
         # index serves each such order (tickets_live_*_idx), so a walk reads along it. Several
         # columns have no index: the matches are collected and sorted, never a walk that would test
         # the text of every ticket of the tenant to sort them.
-        if self.counting or "," in str(self.data.get("ordering") or ""):
+        if "," in str(self.data.get("ordering") or ""):
             return found
         newest_first = (F("created_at").desc(), F("id").desc())
         if rare is not None:
@@ -287,6 +290,7 @@ class TicketFilterSet(TenantFilterSet):
                 .alias(document=COMMENT_SEARCH_VECTOR)
                 .filter(document=query)
                 .annotate(found=Value(True))
+                .order_by()
                 .values("found")[:1]
             )
             walked = searchable.filter(

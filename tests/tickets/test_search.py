@@ -116,6 +116,15 @@ def test_search_count_stops_at_the_cap_and_counts_comment_matches(tenant, agent,
     assert count(tenant=tenant.pk, user=agent, filters={"q": "vpn"}, cap=2) == 2
     assert count(tenant=tenant.pk, user=agent, filters={"q": "reinstalled"}, cap=100) == 1
     assert count(tenant=tenant.pk, user=agent, filters={"q": "vpn", "priority": "urgent"}, cap=100) == 0
+    # A ticket matching by its text and by a comment counts once; the cap holds across both parts.
+    TicketCommentFactory(ticket=vpn_desk["subject"], body="Still no VPN")
+    with CaptureQueriesContext(connection) as ctx:
+        assert count(tenant=tenant.pk, user=agent, filters={"q": "vpn"}, cap=100) == 3
+    # The list's comment matches are counted, never a UNION with every text match of the tenant.
+    assert not any(" UNION " in q["sql"] for q in ctx.captured_queries)
+    assert count(tenant=tenant.pk, user=agent, filters={"q": "vpn"}, cap=3) == 3
+    number = vpn_desk["comment"].number
+    assert count(tenant=tenant.pk, user=agent, filters={"q": f"#{number}"}, cap=100) >= 1
 
 
 def test_the_api_answers_a_broad_search_like_a_specific_one(
