@@ -118,6 +118,8 @@ def endpoints(db: Database) -> dict[str, str]:
         "group": f"{t}?group={group}",
         "q common word": f"{t}?q={dataset.COMMON_WORD}",
         "q rare word": f"{t}?q={dataset.RARE_WORD}",
+        "q word common in comments": f"{t}?q={dataset.COMMENT_WORD}",
+        "q common word, urgent": f"{t}?q={dataset.COMMON_WORD}&priority=urgent",
         "status+priority": f"{t}?status=open,pending&priority=high",
         "status+priority+tag": f"{t}?status=open,pending&priority=high&tag={dataset.POPULAR_TAG}",
         # Columns that go together (a team and its channel): estimated at thousands, none match.
@@ -159,6 +161,9 @@ def endpoints(db: Database) -> dict[str, str]:
         "group after a write": f"afterwrite:{t}?group={group}",
         "group unassigned after a write": f"afterwrite:{t}?group={group}&assignedTo=none",
         "category+status after a write": f"afterwrite:{t}?category={category}&status=open,pending",
+        "q common word after a write": f"afterwrite:{t}?q={dataset.COMMON_WORD}",
+        "q word common in comments after a write": f"afterwrite:{t}?q={dataset.COMMENT_WORD}",
+        "q common word, urgent, after a write": f"afterwrite:{t}?q={dataset.COMMON_WORD}&priority=urgent",
     }
 
 

@@ -21,6 +21,8 @@ POPULAR_TAG = "billing"  # on ~30% of tickets
 RARE_TAG = "legal-hold"  # on 1 ticket in 5,000
 RARE_WORD = "kerberos"  # a full-text term in ~0.1% of tickets
 COMMON_WORD = "printer"  # a full-text term in ~10% of tickets
+# A word of the comment vocabulary: in ~20% of the tickets' text and of the comments.
+COMMENT_WORD = "payroll"
 
 WORDS = tuple(
     """
