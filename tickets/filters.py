@@ -48,6 +48,10 @@ WALK_ROWS = 4000
 WALK_VS_UNION = 0.4
 # Query parameters that choose a page or an order, not which tickets match.
 PAGING_PARAMETERS = frozenset({"page", "limit", "cursor", "ordering", "expand"})
+# A list searched with no other filter counts the tenant's text matches this far, once: past
+# BROAD_MATCHES the search is broad, and its total (capped at FULL_TEXT_COUNT_CAP + 1) is the same
+# count. With other filters the search counts only to BROAD_MATCHES + 1.
+TEXT_MATCHES_CAP = 10_001
 
 
 def filters_digest(filters: Mapping[str, Any], user: Any) -> str:
@@ -86,6 +90,34 @@ class SearchEstimate:
 
 
 NUMBER_QUERY = re.compile(r"^#?(\d{1,9})$")
+
+
+def searched_alone(filters: Mapping[str, Any]) -> bool:
+    """Whether ``q`` is the list's only filter (its page, order and the like aside)."""
+    return all(key == "q" or key in PAGING_PARAMETERS or not value for key, value in filters.items())
+
+
+def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
+    """The tenant's live tickets whose own text matches the search ``value`` (or whose number it
+    is), counted up to ``cap`` from the GIN index; cached until the next ticket write.
+    """
+    value = value.strip()
+    query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
+    number = NUMBER_QUERY.match(value)
+    by_number = Q(number=int(number.group(1))) if number else Q(pk__in=[])
+    rows = (
+        Ticket.objects.for_tenant(tenant)
+        .alias(document=TICKET_SEARCH_VECTOR)
+        .filter(Q(document=query) | by_number)
+    )
+    words = hashlib.sha256(value.encode()).hexdigest()[:32]
+    return cached(
+        tenant,
+        TICKETS,
+        f"fts_text_matches:{words}:{cap}",
+        lambda: count_from_bitmaps(rows.order_by()[:cap]),
+    )
+
 
 ORDERING_FIELDS = (
     ("created_at", "created_at"),
@@ -237,17 +269,11 @@ class TicketFilterSet(TenantFilterSet):
         union = in_tickets.union(in_comments.order_by())
         matched = qs.filter(Q(pk__in=union) | by_number)
         words = hashlib.sha256(value.encode()).hexdigest()[:32]
-        # The tenant's text matches are what the UNION costs; counted from the GIN index up to the
-        # threshold only, so cheap either way.
-        broad = (
-            cached(
-                self.tenant_id,
-                TICKETS,
-                f"fts_text_matches:{words}",
-                lambda: count_from_bitmaps(in_tenant.order_by()[: BROAD_MATCHES + 1]),
-            )
-            > BROAD_MATCHES
-        )
+        # The tenant's text matches are what the UNION costs; counted from the GIN index up to a
+        # cap only, so cheap either way.
+        # Searched alone, the list's total counts the same tickets further: one count serves both.
+        cap = TEXT_MATCHES_CAP if searched_alone(self.data) else BROAD_MATCHES + 1
+        broad = tenant_text_matches(self.tenant_id, value, cap) > BROAD_MATCHES
         # A rare word: the tenant's matches are collected first (at most RANKED_MATCHES ids) and
         # the list's tickets read by that list of ids. ``IN (UNION)`` leaves the join to the
         # estimate, and a rare word outside the index's statistics is guessed at thousands of

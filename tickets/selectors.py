@@ -26,7 +26,13 @@ from supportdesk.filters import filtered
 from supportdesk.selectors import count_from_bitmaps, in_written_join_order
 from supportdesk.services import etag_for
 from tickets.choices import OPEN_STATUSES, PRIORITY_RANK, SOLVED_STATUSES, Priority, Status
-from tickets.filters import TicketFilterSet, filters_digest
+from tickets.filters import (
+    TEXT_MATCHES_CAP,
+    TicketFilterSet,
+    filters_digest,
+    searched_alone,
+    tenant_text_matches,
+)
 from tickets.models import FACET_VALUE_SQL, Attachment, FacetCount, Ticket, TicketComment, TicketTag
 
 RECENTLY_SOLVED = datetime.timedelta(days=7)
@@ -94,7 +100,12 @@ def ticket_search_count(
     Else the list's tickets that match by a comment alone are added, up to the cap.
     """
     text = ticket_list(tenant=tenant, user=user, filters=filters, counting="text", related=False)
-    by_text = count_from_bitmaps(text.order_by()[:cap])
+    searched = str(filters.get("q") or "").strip()
+    if searched and cap <= TEXT_MATCHES_CAP and searched_alone(filters):
+        # The same tickets as the tenant's text matches, whose count the search counted already.
+        by_text = min(tenant_text_matches(tenant, searched, TEXT_MATCHES_CAP), cap)
+    else:
+        by_text = count_from_bitmaps(text.order_by()[:cap])
     if by_text >= cap:
         return cap
     by_comment = ticket_list(tenant=tenant, user=user, filters=filters, counting="comments", related=False)

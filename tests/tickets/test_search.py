@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -125,6 +126,31 @@ def test_search_count_stops_at_the_cap_and_counts_comment_matches(tenant, agent,
     assert count(tenant=tenant.pk, user=agent, filters={"q": "vpn"}, cap=3) == 3
     number = vpn_desk["comment"].number
     assert count(tenant=tenant.pk, user=agent, filters={"q": f"#{number}"}, cap=100) >= 1
+
+
+def test_a_list_searched_alone_counts_the_text_matches_once(tenant, agent, client_for, vpn_desk) -> None:  # type: ignore[no-untyped-def]
+    """Its total and the search's own decision count the same tickets: one COUNT of ticket text."""
+    client = client_for(agent)
+
+    def text_counts(path: str) -> tuple[int, int]:
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            body = check(client.get(path), 200)
+        counts = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if q["sql"].startswith("SELECT COUNT(*)")
+            and "to_tsvector" in q["sql"]
+            and "ticketcomment" not in q["sql"]
+        ]
+        return len(counts), body["pagination"]["total"]
+
+    assert text_counts("/api/tickets?q=vpn&limit=2") == (1, 3)
+    assert text_counts("/api/tickets?q=vpn&limit=2&ordering=-updated_at&status=") == (1, 3)
+    # Another filter: the list's own text matches are counted too.
+    assert text_counts("/api/tickets?q=vpn&limit=2&priority=urgent") == (2, 0)
+    number = vpn_desk["comment"].number
+    assert text_counts(f"/api/tickets?q=%23{number}") == (1, 1)
 
 
 def test_the_api_answers_a_broad_search_like_a_specific_one(
