@@ -41,6 +41,10 @@ COMMENT_SEARCH_VECTOR = SearchVector("body", config=SEARCH_CONFIG)
 RANKED_MATCHES = 1000
 # Above this many estimated matches a search is broad: not counted exactly to decide on ranking.
 BROAD_MATCHES = 5 * RANKED_MATCHES
+# PostgreSQL expecting this many text matches in the tenant (the lexeme is in the GIN index's
+# statistics: 79,743 estimated for 80,000 at 1M) makes a search broad without counting; a lexeme
+# outside the statistics is guessed at about half the rarest one's frequency (4,007 at 1M).
+SURELY_BROAD = 10 * BROAD_MATCHES
 # A broad search reads the newest tickets in index order when a page is expected within this many
 # (each costs a to_tsvector of its text, ~25 us).
 WALK_ROWS = 4000
@@ -272,8 +276,16 @@ class TicketFilterSet(TenantFilterSet):
         # The tenant's text matches are what the UNION costs; counted from the GIN index up to a
         # cap only, so cheap either way.
         # Searched alone, the list's total counts the same tickets further: one count serves both.
-        cap = TEXT_MATCHES_CAP if searched_alone(self.data) else BROAD_MATCHES + 1
-        broad = tenant_text_matches(self.tenant_id, value, cap) > BROAD_MATCHES
+        if searched_alone(self.data):
+            broad = tenant_text_matches(self.tenant_id, value, TEXT_MATCHES_CAP) > BROAD_MATCHES
+        else:
+            # With other filters the total is counted apart, so a word PostgreSQL expects in far
+            # more tickets is broad without a count (~50 ms for a common word at 1M). A word
+            # outside the index's statistics, a rare one, is guessed at a fraction of that.
+            expected = self.estimate(qs, text_only, in_tenant).in_tenant_matches
+            broad = expected > SURELY_BROAD or (
+                tenant_text_matches(self.tenant_id, value, BROAD_MATCHES + 1) > BROAD_MATCHES
+            )
         # A rare word: the tenant's matches are collected first (at most RANKED_MATCHES ids) and
         # the list's tickets read by that list of ids. ``IN (UNION)`` leaves the join to the
         # estimate, and a rare word outside the index's statistics is guessed at thousands of

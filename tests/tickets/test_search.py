@@ -128,7 +128,9 @@ def test_search_count_stops_at_the_cap_and_counts_comment_matches(tenant, agent,
     assert count(tenant=tenant.pk, user=agent, filters={"q": f"#{number}"}, cap=100) >= 1
 
 
-def test_a_list_searched_alone_counts_the_text_matches_once(tenant, agent, client_for, vpn_desk) -> None:  # type: ignore[no-untyped-def]
+def test_a_list_searched_alone_counts_the_text_matches_once(
+    tenant, agent, client_for, vpn_desk, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """Its total and the search's own decision count the same tickets: one COUNT of ticket text."""
     client = client_for(agent)
 
@@ -151,6 +153,12 @@ def test_a_list_searched_alone_counts_the_text_matches_once(tenant, agent, clien
     assert text_counts("/api/tickets?q=vpn&limit=2&priority=urgent") == (2, 0)
     number = vpn_desk["comment"].number
     assert text_counts(f"/api/tickets?q=%23{number}") == (1, 1)
+    # A word PostgreSQL expects in very many tickets is broad without counting the tenant's.
+    everything = "/api/tickets?q=vpn&status=new,open,pending,on_hold,resolved,closed"
+    ranked = {row["id"] for row in check(client.get(everything), 200)["data"]}
+    monkeypatch.setattr(ticket_filters, "SURELY_BROAD", -1)
+    assert text_counts(everything) == (1, 3)
+    assert {row["id"] for row in check(client.get(everything), 200)["data"]} == ranked
 
 
 def test_the_api_answers_a_broad_search_like_a_specific_one(
