@@ -274,8 +274,8 @@ class TicketFilterSet(TenantFilterSet):
         matched = qs.filter(Q(pk__in=union) | by_number)
         words = hashlib.sha256(value.encode()).hexdigest()[:32]
         # The tenant's text matches are what the UNION costs; counted from the GIN index up to a
-        # cap only, so cheap either way.
-        # Searched alone, the list's total counts the same tickets further: one count serves both.
+        # cap only, so cheap either way. Searched alone, the list's total counts the same tickets
+        # further: one count serves both.
         if searched_alone(self.data):
             broad = tenant_text_matches(self.tenant_id, value, TEXT_MATCHES_CAP) > BROAD_MATCHES
         else:
