@@ -221,11 +221,16 @@ class TicketFilterSet(TenantFilterSet):
         model = Ticket
         fields: list[str] = []
 
-    def __init__(self, *args: Any, counting: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, counting: str | None = None, totalled: bool = False, **kwargs: Any
+    ) -> None:
         # The caller counts the matches (never pages through them), in two parts that add up to
         # all of them: counting="text", the tickets whose own text matches (from one GIN index:
         # cheap to count up to a cap), and counting="comments", the others that match by a comment.
         self.counting = counting
+        # totalled: the caller also counts the list's total (ticket_search_count), so a search
+        # with no other filter counts the tenant's text matches once, far enough for both.
+        self.totalled = totalled
         super().__init__(*args, **kwargs)
 
     def search(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
@@ -274,12 +279,12 @@ class TicketFilterSet(TenantFilterSet):
         matched = qs.filter(Q(pk__in=union) | by_number)
         words = hashlib.sha256(value.encode()).hexdigest()[:32]
         # The tenant's text matches are what the UNION costs; counted from the GIN index up to a
-        # cap only, so cheap either way. Searched alone, the list's total counts the same tickets
-        # further: one count serves both.
-        if searched_alone(self.data):
+        # cap only, so cheap either way. Searched alone, the list's total (when the caller counts
+        # one) counts the same tickets further: one count serves both.
+        if self.totalled and searched_alone(self.data):
             broad = tenant_text_matches(self.tenant_id, value, TEXT_MATCHES_CAP) > BROAD_MATCHES
         else:
-            # With other filters the total is counted apart, so a word PostgreSQL expects in far
+            # Else the total, if any, is counted apart, so a word PostgreSQL expects in far
             # more tickets is broad without a count (~50 ms for a common word at 1M). A word
             # outside the index's statistics, a rare one, is guessed at a fraction of that.
             expected = self.estimate(qs, text_only, in_tenant).in_tenant_matches

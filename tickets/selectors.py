@@ -78,16 +78,20 @@ def ticket_list(
     filters: Mapping[str, Any] | None = None,
     counting: str | None = None,
     related: bool = True,
+    totalled: bool = False,
 ) -> QuerySet[Ticket]:
     """The tenant's live tickets, filtered (``TicketFilterSet``), newest first unless ordered.
 
     Their related rows and tags come with them unless ``related`` is false (a reader that counts,
     or joins only what it shows, need not build them). ``counting`` shapes a full-text search for
-    counting instead of paging (``TicketFilterSet``). Raises ``ValidationFailed`` naming each
-    filter with a bad value.
+    counting instead of paging, and ``totalled`` says the caller counts the list's total with
+    ``ticket_search_count`` (``TicketFilterSet``). Raises ``ValidationFailed`` naming each filter
+    with a bad value.
     """
     qs = _tickets(tenant, related).order_by(F("created_at").desc(), F("id").desc())
-    return filtered(TicketFilterSet, qs, filters, tenant=tenant, user=user, counting=counting)
+    return filtered(
+        TicketFilterSet, qs, filters, tenant=tenant, user=user, counting=counting, totalled=totalled
+    )
 
 
 def ticket_search_count(

@@ -161,6 +161,21 @@ def test_a_list_searched_alone_counts_the_text_matches_once(
     assert {row["id"] for row in check(client.get(everything), 200)["data"]} == ranked
 
 
+def test_the_inbox_searches_a_surely_broad_word_without_counting_it(
+    tenant, agent, client_for, vpn_desk, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The inbox shows no total: a word PostgreSQL expects everywhere is searched without a count."""
+    monkeypatch.setattr(ticket_filters, "SURELY_BROAD", -1)
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client_for(agent).get("/tickets?q=vpn")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert all(ticket.subject in page for ticket in vpn_desk.values())
+    texts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert not any("to_tsvector" in sql for sql in texts), texts
+
+
 def test_the_api_answers_a_broad_search_like_a_specific_one(
     tenant, agent, client_for, vpn_desk, broad
 ) -> None:  # type: ignore[no-untyped-def]

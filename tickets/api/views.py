@@ -103,7 +103,8 @@ class TicketViewSet(ModelViewSet):
     resource = "ticket"
     selector = ticket_list
     # The related rows are joined below, only those ``?expand=`` nests.
-    selector_options = {"related": False}
+    # The list's total is counted (count_with): a search may count once for both (TicketFilterSet).
+    selector_options = {"related": False, "totalled": True}
     serializer_class = TicketSerializer
     filterset_class = TicketFilterSet
     create_service = services.ticket_create
