@@ -101,20 +101,27 @@ def searched_alone(filters: Mapping[str, Any]) -> bool:
     return all(key == "q" or key in PAGING_PARAMETERS or not value for key, value in filters.items())
 
 
+def search_terms(value: str) -> tuple[SearchQuery, Q, str]:
+    """The full-text query of a stripped search ``value``, the condition on the ticket number it
+    names (``#1042``; none otherwise), and a digest of it for cache keys."""
+    number = NUMBER_QUERY.match(value)
+    return (
+        SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG),
+        Q(number=int(number.group(1))) if number else Q(pk__in=[]),
+        hashlib.sha256(value.encode()).hexdigest()[:32],
+    )
+
+
 def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
     """The tenant's live tickets whose own text matches the search ``value`` (or whose number it
     is), counted up to ``cap`` from the GIN index; cached until the next ticket write.
     """
-    value = value.strip()
-    query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
-    number = NUMBER_QUERY.match(value)
-    by_number = Q(number=int(number.group(1))) if number else Q(pk__in=[])
+    query, by_number, words = search_terms(value.strip())
     rows = (
         Ticket.objects.for_tenant(tenant)
         .alias(document=TICKET_SEARCH_VECTOR)
         .filter(Q(document=query) | by_number)
     )
-    words = hashlib.sha256(value.encode()).hexdigest()[:32]
     return cached(
         tenant,
         TICKETS,
@@ -251,15 +258,13 @@ class TicketFilterSet(TenantFilterSet):
         value = value.strip()
         if not value:
             return qs
-        query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
+        query, by_number, words = search_terms(value)
         in_comments = (
             TicketComment.objects.for_tenant(self.tenant)
             .alias(document=COMMENT_SEARCH_VECTOR)
             .filter(document=query)
             .values("ticket_id")
         )
-        number = NUMBER_QUERY.match(value)
-        by_number = Q(number=int(number.group(1))) if number else Q(pk__in=[])
         # The tenant's tickets whose own text matches, whatever the other filters.
         in_tenant = (
             Ticket.objects.for_tenant(self.tenant).alias(document=TICKET_SEARCH_VECTOR).filter(document=query)
@@ -277,7 +282,6 @@ class TicketFilterSet(TenantFilterSet):
         # would make PostgreSQL scan every ticket of the tenant.
         union = in_tickets.union(in_comments.order_by())
         matched = qs.filter(Q(pk__in=union) | by_number)
-        words = hashlib.sha256(value.encode()).hexdigest()[:32]
         # The tenant's text matches are what the UNION costs; counted from the GIN index up to a
         # cap only, so cheap either way. Searched alone, the list's total (when the caller counts
         # one) counts the same tickets further: one count serves both.

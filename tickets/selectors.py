@@ -103,6 +103,7 @@ def ticket_search_count(
     when they alone reach it, so does the list, and the comment matches are never collected.
     Else the list's tickets that match by a comment alone are added, up to the cap.
     """
+    # Built first whichever way the text is counted: it validates the filters.
     text = ticket_list(tenant=tenant, user=user, filters=filters, counting="text", related=False)
     searched = str(filters.get("q") or "").strip()
     if searched and cap <= TEXT_MATCHES_CAP and searched_alone(filters):
