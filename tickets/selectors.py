@@ -97,16 +97,18 @@ def ticket_list(
 def ticket_search_count(
     *, tenant: Tenant | Any, user: User | Any, filters: Mapping[str, Any], cap: int
 ) -> int:
-    """How many tickets a full-text list holds, up to ``cap``.
+    """How many tickets a full-text list holds, up to ``cap`` (at most ``TEXT_MATCHES_CAP``).
 
     The tickets whose own text matches are counted first (one GIN index, stopping at ``cap``);
     when they alone reach it, so does the list, and the comment matches are never collected.
     Else the list's tickets that match by a comment alone are added, up to the cap.
     """
+    if cap > TEXT_MATCHES_CAP:
+        raise ValueError(f"cap {cap} is above TEXT_MATCHES_CAP ({TEXT_MATCHES_CAP})")
     # Built first whichever way the text is counted: it validates the filters.
     text = ticket_list(tenant=tenant, user=user, filters=filters, counting="text", related=False)
     searched = str(filters.get("q") or "").strip()
-    if searched and cap <= TEXT_MATCHES_CAP and searched_alone(filters):
+    if searched and searched_alone(filters):
         # The same tickets as the tenant's text matches, whose count the search counted already.
         by_text = min(tenant_text_matches(tenant, searched, TEXT_MATCHES_CAP), cap)
     else:
