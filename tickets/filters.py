@@ -30,7 +30,7 @@ from supportdesk.filters import (
     parse_uuid,
 )
 from supportdesk.selectors import count_from_bitmaps
-from tickets.choices import Channel, Priority, Status
+from tickets.choices import PRIORITY_RANK, Channel, Priority, Status
 from tickets.models import Ticket, TicketComment, TicketTag
 
 # The same expressions as the GIN indexes in tickets.models, so PostgreSQL can use them.
@@ -198,11 +198,31 @@ class TagFilter(django_filters.Filter):
         return qs
 
 
+class PriorityFilter(ChoiceListFilter):
+    """``priority=urgent`` (comma list allowed); in a full-text count, by the ticket's priority rank.
+
+    The two columns say the same (``priority_rank`` is generated from ``priority``, which a check
+    constraint keeps to the four values), but only the rank leads an index after the tenant
+    (``tickets_live_priority_idx``); ``priority`` comes third in ``tickets_status_counts_idx``,
+    whose bitmap reads the tenant's whole range of it. Priced that way, PostgreSQL counted a
+    common word's urgent tickets from the priority bitmap alone and computed each one's text
+    (1M tickets, ``q=payroll&priority=urgent``: 588 ms); by the rank it ANDs that bitmap with the
+    GIN index's and reads only the matches (34 ms). With a status beside it, the counts index
+    serves both columns (``priority=urgent,high&status=open``: 79 ms by ``priority``, 134 by the
+    rank), so ``priority`` stays; lists keep it too, as the bench measured their plans with it.
+    """
+
+    def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
+        if value and self.parent.counting and not self.parent.form.cleaned_data.get("status"):
+            return qs.filter(priority_rank__in=sorted(PRIORITY_RANK[Priority(item)] for item in value))
+        return super().filter(qs, value)
+
+
 class TicketFilterSet(TenantFilterSet):
     """Every filter of the ticket list. Parameter names are the API's (``assignedTo`` is the old one)."""
 
     status = ChoiceListFilter(field_name="status", choices=Status.choices)
-    priority = ChoiceListFilter(field_name="priority", choices=Priority.choices)
+    priority = PriorityFilter(field_name="priority", choices=Priority.choices)
     channel = ChoiceListFilter(field_name="channel", choices=Channel.choices)
     assignedTo = AssigneeFilter(field_name="assignee")  # the old frontend's parameter name
     assignee = AssigneeFilter(field_name="assignee")
