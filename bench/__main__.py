@@ -120,6 +120,7 @@ def endpoints(db: Database) -> dict[str, str]:
         "q rare word": f"{t}?q={dataset.RARE_WORD}",
         "q word common in comments": f"{t}?q={dataset.COMMENT_WORD}",
         "q common word, urgent": f"{t}?q={dataset.COMMON_WORD}&priority=urgent",
+        "q word common in comments, urgent": f"{t}?q={dataset.COMMENT_WORD}&priority=urgent",
         "status+priority": f"{t}?status=open,pending&priority=high",
         "status+priority+tag": f"{t}?status=open,pending&priority=high&tag={dataset.POPULAR_TAG}",
         # Columns that go together (a team and its channel): estimated at thousands, none match.
@@ -164,6 +165,13 @@ def endpoints(db: Database) -> dict[str, str]:
         "q common word after a write": f"afterwrite:{t}?q={dataset.COMMON_WORD}",
         "q word common in comments after a write": f"afterwrite:{t}?q={dataset.COMMENT_WORD}",
         "q common word, urgent, after a write": f"afterwrite:{t}?q={dataset.COMMON_WORD}&priority=urgent",
+        "q word common in comments, urgent, after a write": (
+            f"afterwrite:{t}?q={dataset.COMMENT_WORD}&priority=urgent"
+        ),
+        # An agent's own tickets about a word their comments use.
+        "q word common in comments, mine, after a write": (
+            f"afterwrite:{t}?q={dataset.COMMENT_WORD}&assignedTo=me"
+        ),
     }
 
 
