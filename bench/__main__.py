@@ -168,6 +168,13 @@ def endpoints(db: Database) -> dict[str, str]:
         "q word common in comments, urgent, after a write": (
             f"afterwrite:{t}?q={dataset.COMMENT_WORD}&priority=urgent"
         ),
+        # Full text with two more filters: a company and a priority; a popular tag and a priority.
+        "q common word, company, low, after a write": (
+            f"afterwrite:{t}?q={dataset.COMMON_WORD}&company={company}&priority=low"
+        ),
+        "q word common in comments, tag popular, high, after a write": (
+            f"afterwrite:{t}?q={dataset.COMMENT_WORD}&tag={dataset.POPULAR_TAG}&priority=high"
+        ),
         # An agent's own tickets about a word their comments use.
         "q word common in comments, mine, after a write": (
             f"afterwrite:{t}?q={dataset.COMMENT_WORD}&assignedTo=me"
