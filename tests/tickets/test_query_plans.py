@@ -8,7 +8,8 @@ here as a plan without it. Tables are tiny, so only the plan's shape is asserted
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +47,25 @@ def plan(qs: QuerySet[Any], *, in_order: bool = False) -> str:
             cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@contextmanager
+def text_count_plans() -> Iterator[list[str]]:
+    """The EXPLAIN of each count of ticket text run inside (the comment-match count is planned
+    freely), on fresh statistics of the ticket table."""
+    plans: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith("SELECT COUNT(*)") and "to_tsvector" in sql and "tickets_ticketcomment" not in sql:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket")
+    with connection.execute_wrapper(record):
+        yield plans
 
 
 @pytest.fixture
@@ -218,19 +238,7 @@ def test_full_text_matches_are_counted_from_bitmaps_never_a_scan_computing_each_
     matches where the GIN index's bitmap takes 94)."""
     TicketFactory.create_batch(6, tenant=tenant, subject="Printer offline")
     TicketFactory(tenant=tenant, subject="Monitor flickers")
-    plans: list[str] = []
-
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        # The counts of ticket text (the comment-match count is planned freely).
-        if sql.startswith("SELECT COUNT(*)") and "to_tsvector" in sql and "tickets_ticketcomment" not in sql:
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN " + sql, params)
-                plans.append("\n".join(row[0] for row in cursor.fetchall()))
-        return execute(sql, params, many, context)
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE tickets_ticket")
-    with connection.execute_wrapper(record):
+    with text_count_plans() as plans:
         assert ticket_search_count(tenant=tenant.pk, user=agent, filters={"q": "printer"}, cap=5) == 5
         assert ticket_search_count(tenant=tenant.pk, user=agent, filters={"q": "printer"}, cap=100) == 6
         list(ticket_list(tenant=tenant.pk, user=agent, filters={"q": "printer"})[:10])
@@ -480,19 +488,8 @@ def test_a_full_text_count_by_priority_is_read_from_the_priority_index_with_the_
     for priority, n in (("urgent", 4), ("high", 4), ("low", 40)):
         TicketFactory.create_batch(n, tenant=tenant, subject="Printer offline", priority=priority)
     TicketFactory.create_batch(4, tenant=tenant, subject="Monitor flickers", priority="urgent")
-    plans: list[str] = []
-
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if sql.startswith("SELECT COUNT(*)") and "tickets_ticketcomment" not in sql:
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN " + sql, params)
-                plans.append("\n".join(row[0] for row in cursor.fetchall()))
-        return execute(sql, params, many, context)
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE tickets_ticket")
     filters = {"q": "printer", "priority": "urgent,high"}
-    with connection.execute_wrapper(record):
+    with text_count_plans() as plans:
         assert ticket_search_count(tenant=tenant.pk, user=agent, filters=filters, cap=100) == 8
     assert plans and all("Index Scan on tickets_live_priority_idx" in plan for plan in plans), plans
     # The list itself filters by priority, and a status beside it keeps the count on both columns.
