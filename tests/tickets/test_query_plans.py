@@ -49,6 +49,34 @@ def plan(qs: QuerySet[Any], *, in_order: bool = False) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def keep_only_index(cursor: Any, index: str) -> None:
+    """Inside a savepoint that is rolled back: drop every index of the ticket table but ``index``.
+
+    On a tiny table any index will do for the planner; with the others gone the plan shows
+    whether the query's conditions let it use this one. The primary key and the unique
+    constraints that foreign keys rely on stay: the planner has chosen ``(tenant_id,
+    legacy_id)``'s index for a tenant's rows, so the other unique constraints go too.
+    """
+    cursor.execute(
+        "SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE indrelid = "
+        "'tickets_ticket'::regclass AND indexrelid <> %s::regclass "
+        "AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)",
+        [index],
+    )
+    cursor.execute(f"DROP INDEX {cursor.fetchone()[0]}")
+    cursor.execute(
+        "SELECT conname FROM pg_constraint c WHERE conrelid = 'tickets_ticket'::regclass "
+        "AND contype = 'u' AND conindid <> %s::regclass AND NOT EXISTS "
+        "(SELECT FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
+        [index],
+    )
+    names = [name for (name,) in cursor.fetchall()]
+    # Deferred foreign-key checks still pending would refuse the ALTER TABLE: run them now.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for name in names:
+        cursor.execute(f'ALTER TABLE tickets_ticket DROP CONSTRAINT "{name}"')
+
+
 @contextmanager
 def text_count_plans() -> Iterator[list[str]]:
     """The EXPLAIN of each count of ticket text run inside (the comment-match count is planned
@@ -278,13 +306,7 @@ def test_the_dashboard_reads_the_last_days_through_indexes_and_no_ticket_for_its
         # constraint needs gone (rolled back with the savepoint), the plan shows whether the
         # query's conditions let it use this one.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE indrelid = "
-                "'tickets_ticket'::regclass AND indexrelid <> %s::regclass "
-                "AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)",
-                [index],
-            )
-            cursor.execute(f"DROP INDEX {cursor.fetchone()[0]}")
+            keep_only_index(cursor, index)
             cursor.execute("ANALYZE tickets_ticket")
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(f"EXPLAIN {per_day[column]}")
@@ -321,12 +343,7 @@ def test_a_teams_unassigned_queue_is_counted_from_its_index_alone_and_read_in_or
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE) tickets_ticket")
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE indrelid = "
-                "'tickets_ticket'::regclass AND indexrelid <> 'tickets_unassigned_group_idx'::regclass "
-                "AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)"
-            )
-            cursor.execute(f"DROP INDEX {cursor.fetchone()[0]}")
+            keep_only_index(cursor, "tickets_unassigned_group_idx")
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute(f"EXPLAIN SELECT count(*) FROM ({sql}) s", params)
@@ -414,17 +431,13 @@ def test_a_team_and_a_channel_it_never_takes_are_matched_in_an_index_not_ticket_
     sql = next(q["sql"] for q in ctx.captured_queries if "ORDER BY (ARRAY[" in q["sql"])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ANALYZE tickets_ticket")
-        cursor.execute(
-            "SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE indrelid = "
-            "'tickets_ticket'::regclass AND indexrelid <> 'tickets_live_channel_idx'::regclass "
-            "AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)"
-        )
-        cursor.execute(f"DROP INDEX {cursor.fetchone()[0]}")
+        keep_only_index(cursor, "tickets_live_channel_idx")
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}")
         text = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)
-    assert "on tickets_live_channel_idx" in text, text
+    # As a bitmap or, when the statistics make it cheaper (seen on PostgreSQL 15), a plain scan.
+    assert re.search(r"(Bitmap Index Scan on|Index Scan using) tickets_live_channel_idx", text), text
     assert re.search(r"channel\)::text = 'chat'.*status\)::text = 'new'", index_cond(text)), text
 
 
