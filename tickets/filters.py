@@ -103,6 +103,12 @@ class SearchEstimate:
 NUMBER_QUERY = re.compile(r"^#?(\d{1,9})$")
 
 
+def plan_rows(rows: QuerySet[Any]) -> int:
+    """PostgreSQL's estimate of how many rows ``rows`` has (its EXPLAIN, nothing run)."""
+    plan = json.loads(rows.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def searched_alone(filters: Mapping[str, Any]) -> bool:
     """Whether ``q`` is the list's only filter (its page, order and the like aside)."""
     return all(key == "q" or key in PAGING_PARAMETERS or not value for key, value in filters.items())
@@ -410,11 +416,11 @@ class TicketFilterSet(TenantFilterSet):
         """
 
         def collect() -> list[Any] | None:
-            plan = json.loads(in_comments.order_by().explain(format="json"))
-            if int(plan[0]["Plan"]["Plan Rows"]) > COMMENTS_EXPECTED_MAX:
+            if plan_rows(in_comments) > COMMENTS_EXPECTED_MAX:
                 return None
-            ids = list(in_comments.order_by().distinct()[: COMMENT_TICKETS_COLLECTED + 1])
-            return [row["ticket_id"] for row in ids] if len(ids) <= COMMENT_TICKETS_COLLECTED else None
+            tickets = in_comments.order_by().values_list("ticket_id", flat=True).distinct()
+            ids = list(tickets[: COMMENT_TICKETS_COLLECTED + 1])
+            return ids if len(ids) <= COMMENT_TICKETS_COLLECTED else None
 
         return cached(self.tenant_id, ACTIVITY, f"fts_commented:{words}", collect)
 
@@ -445,16 +451,11 @@ class TicketFilterSet(TenantFilterSet):
         For a common word they are close (its lexeme is in the index's statistics: 81,892
         estimated for 80,000 at 1M tickets), which is when they are used.
         """
-
-        def plan_rows(rows: QuerySet[Any]) -> int:
-            # Without the joins the inbox selects: planning them would cost more than the estimate.
-            plan = json.loads(rows.select_related(None).order_by().explain(format="json"))
-            return int(plan[0]["Plan"]["Plan Rows"])
-
         matches, listed, in_tenant_matches = cached(
             self.tenant_id,
             TICKETS,
             f"fts_estimate:{self.digest}",
-            lambda: (plan_rows(matched), plan_rows(qs), plan_rows(in_tenant)),
+            # Without the joins the inbox selects: planning them would cost more than the estimate.
+            lambda: tuple(plan_rows(rows.select_related(None)) for rows in (matched, qs, in_tenant)),
         )
         return SearchEstimate(matches=matches, listed=listed, in_tenant_matches=in_tenant_matches)
