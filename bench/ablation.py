@@ -59,7 +59,7 @@ def cases(db: Database, user_email: str) -> list[Case]:
     from supportdesk.selectors import found_whole
     from tickets import reports
     from tickets.choices import OPEN_STATUSES, SOLVED_STATUSES
-    from tickets.filters import COMMENT_SEARCH_VECTOR, SEARCH_CONFIG, TICKET_SEARCH_VECTOR
+    from tickets.filters import SEARCH_CONFIG, TICKET_SEARCH_VECTOR
     from tickets.models import Ticket, TicketComment, TicketTag
     from tickets.selectors import live_count_query, ticket_list, ticket_tag_ids
 
@@ -84,10 +84,7 @@ def cases(db: Database, user_email: str) -> list[Case]:
             Ticket.objects.for_tenant(tenant).annotate(document=TICKET_SEARCH_VECTOR).filter(document=query)
         )
         in_comments = (
-            TicketComment.objects.for_tenant(tenant)
-            .annotate(document=COMMENT_SEARCH_VECTOR)
-            .filter(document=query)
-            .values("ticket_id")
+            TicketComment.objects.for_tenant(tenant).filter(search_document=query).values("ticket_id")
         )
         matches = in_tickets.order_by().values("pk").union(in_comments.order_by())
         qs = api_rows({}).filter(pk__in=matches)
@@ -114,9 +111,7 @@ def cases(db: Database, user_email: str) -> list[Case]:
 
     def old_full_text() -> str:
         query = SearchQuery(dataset.RARE_WORD, search_type="websearch", config=SEARCH_CONFIG)
-        in_comments = TicketComment.objects.annotate(document=COMMENT_SEARCH_VECTOR).filter(
-            ticket_id=OuterRef("pk"), is_deleted=False, document=query
-        )
+        in_comments = TicketComment.objects.filter(ticket_id=OuterRef("pk"), search_document=query)
         qs = (
             Ticket.objects.for_tenant(tenant)
             .annotate(document=TICKET_SEARCH_VECTOR, rank=SearchRank(F("document"), query))

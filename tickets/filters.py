@@ -33,10 +33,10 @@ from supportdesk.selectors import count_from_bitmaps
 from tickets.choices import PRIORITY_RANK, Channel, Priority, Status
 from tickets.models import Ticket, TicketComment, TicketTag
 
-# The same expressions as the GIN indexes in tickets.models, so PostgreSQL can use them.
+# The same expression as the tickets' GIN index in tickets.models, so PostgreSQL can use it.
+# Comments store theirs (TicketComment.search_document, the column their GIN index is on).
 SEARCH_CONFIG = "english"
 TICKET_SEARCH_VECTOR = SearchVector("subject", "description", config=SEARCH_CONFIG)
-COMMENT_SEARCH_VECTOR = SearchVector("body", config=SEARCH_CONFIG)
 # A search matching more tickets than this lists them newest first instead of by rank.
 RANKED_MATCHES = 1000
 # Above this many estimated matches a search is broad: not counted exactly to decide on ranking.
@@ -57,10 +57,11 @@ PAGING_PARAMETERS = frozenset({"page", "limit", "cursor", "ordering", "expand"})
 # count. With other filters the search counts only to BROAD_MATCHES + 1.
 TEXT_MATCHES_CAP = 10_001
 # A word whose comments name at most this many tickets has those ticket ids collected once, so the
-# walk and the count test a ticket against them instead of probing its comments (~30 us a ticket,
-# each comment's text computed). Only tried when PostgreSQL expects at most COMMENTS_EXPECTED_MAX
-# comment matches: a word outside the index's statistics is guessed at ~8,000 at 1M, one in it
-# close to its count (199k for a word in an eighth of the comments), whose ids are never few.
+# walk and the count test a ticket against them instead of probing its comments (~6 us a ticket:
+# an index probe, its comments' stored documents read). Only tried when PostgreSQL expects at
+# most COMMENTS_EXPECTED_MAX comment matches: a word outside the index's statistics is guessed at
+# ~8,000 at 1M, one in it close to its count (199k for a word in an eighth of the comments), whose
+# ids are never few.
 COMMENT_TICKETS_COLLECTED = RANKED_MATCHES
 COMMENTS_EXPECTED_MAX = SURELY_BROAD
 
@@ -293,10 +294,7 @@ class TicketFilterSet(TenantFilterSet):
             return qs
         query, by_number, words = search_terms(value)
         in_comments = (
-            TicketComment.objects.for_tenant(self.tenant)
-            .alias(document=COMMENT_SEARCH_VECTOR)
-            .filter(document=query)
-            .values("ticket_id")
+            TicketComment.objects.for_tenant(self.tenant).filter(search_document=query).values("ticket_id")
         )
         # The tenant's tickets whose own text matches, whatever the other filters.
         in_tenant = (
@@ -370,14 +368,13 @@ class TicketFilterSet(TenantFilterSet):
         estimate = self.estimate(qs, text_only, in_tenant)
         if estimate.walk_is_cheaper(self.rows_wanted):
             # Each ticket read is tested by its own text, then by its comments: a probe of its
-            # comments (~50 us), as a scalar subquery. ``IN`` or ``EXISTS`` would be hashed:
-            # every comment match of the tenant collected before the first row (a word in 20%
-            # of the comments at 1M: 200k of them, 290 ms, where the page takes 3).
+            # comments (~6 us, their stored documents read), as a scalar subquery. ``IN`` or
+            # ``EXISTS`` would be hashed: every comment match of the tenant collected before the
+            # first row (a word in 20% of the comments at 1M: 200k of them, 290 ms, where the page
+            # takes 3).
             commented = (
                 TicketComment.objects.for_tenant(self.tenant)
-                .filter(ticket_id=OuterRef("pk"))
-                .alias(document=COMMENT_SEARCH_VECTOR)
-                .filter(document=query)
+                .filter(ticket_id=OuterRef("pk"), search_document=query)
                 .annotate(found=Value(True))
                 .order_by()
                 .values("found")[:1]
@@ -410,9 +407,9 @@ class TicketFilterSet(TenantFilterSet):
         COMMENT_TICKETS_COLLECTED (none at all for a word no comment uses); None if more.
 
         A broad word of the tickets' text is often rare in comments: probing each ticket's
-        comments for it finds nothing at ~30 us a ticket (1M tickets, a company's low-priority
-        tickets searched for a word in no comment: 751 probes in the page and again in the count,
-        ~50 ms of a 132 ms request). Cached until the tenant's next ticket or comment write.
+        comments for it finds nothing, at ~6 us a ticket (1M tickets, a company's low-priority
+        tickets searched for a word in no comment: 751 probes in the page and again in the count).
+        Cached until the tenant's next ticket or comment write.
         """
 
         def collect() -> list[Any] | None:

@@ -274,3 +274,26 @@ def test_a_page_past_the_capped_match_count_reads_nothing(
         past = check(client.get("/api/tickets?q=vpn&limit=2&page=2"), 200)
     assert past["data"] == [] and past["pagination"]["total"] == 2
     assert not any("ORDER BY" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_comments_are_searched_by_the_document_postgresql_stores_for_them(
+    tenant, agent, vpn_desk, broad, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    """Each ticket's comments are tested by their stored document, never by computing it again;
+    a comment's document follows its body, and reading a thread leaves the document out."""
+    walked = ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})
+    sql = str(walked.query)
+    assert 'U0."search_document" @@' in sql and '"body"' not in sql
+    assert vpn_desk["comment"] in walked
+    comment = vpn_desk["comment"].comments.get()
+    comment.body = "Reinstalled the printer driver"
+    comment.save(update_fields=["body"])
+    assert vpn_desk["comment"] not in ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})
+    assert vpn_desk["comment"] in ticket_list(tenant=tenant.pk, user=agent, filters={"q": "driver"})
+    # A comment added through the service is found at once (PostgreSQL computes it on insert).
+    services.comment_add(ticket=vpn_desk["comment"], actor=agent, body="VPN fixed by the new driver")
+    assert vpn_desk["comment"] in ticket_list(tenant=tenant.pk, user=agent, filters={"q": "vpn"})
+    with CaptureQueriesContext(connection) as ctx:
+        check(client_for(agent).get(f"/api/tickets/{vpn_desk['comment'].pk}/comments"), 200)
+    read = [q["sql"] for q in ctx.captured_queries if 'FROM "tickets_ticketcomment"' in q["sql"]]
+    assert read and not any("search_document" in sql for sql in read)
