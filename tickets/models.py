@@ -237,7 +237,10 @@ class TicketComment(TenantModel):
     # comment costs the same either way (the GIN index computed it too); see
     # docs/decisions/0007-stored-comment-search-document.md.
     search_document = models.GeneratedField(
-        expression=SearchVector("body", config="english"), output_field=SearchVectorField(), db_persist=True
+        expression=SearchVector("body", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        serialize=False,  # dumpdata would load it per row (the managers defer it); loaddata ignores it
     )
 
     objects: ClassVar[CommentManager] = CommentManager()

@@ -1,7 +1,9 @@
 """Comments keep their full-text document in a stored generated column; the GIN index is on it.
 
 Adding the column rewrites the comments table, computing every comment's document once (about
-a minute per 2M comments on a 2-core machine), with the table locked for writes meanwhile.
+45 s per 2M comments on a 2-core machine). The table is locked meanwhile, for reads too, and the
+old release cannot search comments by an index on the new schema: this migration needs a
+maintenance window (docs/deployment.md).
 """
 
 import django.contrib.postgres.indexes
@@ -21,6 +23,7 @@ class Migration(migrations.Migration):
                 db_persist=True,
                 expression=django.contrib.postgres.search.SearchVector("body", config="english"),
                 output_field=django.contrib.postgres.search.SearchVectorField(),
+                serialize=False,
             ),
         ),
         migrations.AddIndex(
