@@ -130,7 +130,9 @@ def _size_label(n: float) -> str:
 
 def line_chart(path: Path, title: str, series: dict[str, list[tuple[float, float]]]) -> None:
     """Write a log-log chart of ``series`` (name -> [(table size, p95 ms)]) to ``path``."""
-    width, height, left, right, top, bottom = 1100, 620, 80, 330, 50, 60
+    width, left, right, top, bottom = 1100, 80, 330, 50, 60
+    # Tall enough for the legend, a row of 18 px per series beside the plot.
+    height = max(620, top + 20 + 18 * len(series))
     cv = Canvas(width, height)
     points = [p for values in series.values() for p in values if p[1] > 0]
     xs = [p[0] for p in points] or [1e4, 1e6]
