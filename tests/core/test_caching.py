@@ -57,9 +57,14 @@ def test_tag_choices_are_cached_and_fresh_after_each_kind_of_tag_write(
         new = catalog_services.tag_create(tenant=tenant, actor=manager, data={"name": "vip"})
     assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing", "vip"]
 
+    assert read_twice(lambda: tag_ids(tenant=tenant, name_or_id=" VIP ")) == [new.pk]
+    assert tag_ids(tenant=tenant, name_or_id=str(new.pk).upper()) == [new.pk]
+
     with django_capture_on_commit_callbacks(execute=commit):
         catalog_services.tag_update(tag=new, actor=manager, data={"name": "gold"})
     assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing", "gold"]
+    assert tag_ids(tenant=tenant, name_or_id="vip") == []
+    assert read_twice(lambda: tag_ids(tenant=tenant, name_or_id="Gold")) == [new.pk]
 
     with django_capture_on_commit_callbacks(execute=commit):
         catalog_services.tag_delete(tag=old, actor=manager)
