@@ -110,6 +110,13 @@ def plan_rows(rows: QuerySet[Any]) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def ids_if_at_most(ids: QuerySet[Any], limit: int) -> list[Any] | None:
+    """The values of a one-column queryset ``ids`` if it has at most ``limit`` rows, else None
+    (reads ``limit`` + 1 rows at most)."""
+    found = list(ids[: limit + 1])
+    return found if len(found) <= limit else None
+
+
 def searched_alone(filters: Mapping[str, Any]) -> bool:
     """Whether ``q`` is the list's only filter (its page, order and the like aside)."""
     return all(key == "q" or key in PAGING_PARAMETERS or not value for key, value in filters.items())
@@ -397,11 +404,12 @@ class TicketFilterSet(TenantFilterSet):
         1,001 UUIDs (~2 ms) to learn that they are too many.
         """
 
-        def collect() -> list[Any] | None:
-            ids = [row["pk"] for row in union[: RANKED_MATCHES + 1]]
-            return ids if len(ids) <= RANKED_MATCHES else None
-
-        return cached(self.tenant_id, ACTIVITY, f"fts_rare:{RANKED_MATCHES}:{words}", collect)
+        return cached(
+            self.tenant_id,
+            ACTIVITY,
+            f"fts_rare:{RANKED_MATCHES}:{words}",
+            lambda: ids_if_at_most(union.values_list("pk", flat=True), RANKED_MATCHES),
+        )
 
     def commented_tickets(self, words: str, in_comments: QuerySet[Any]) -> list[Any] | None:
         """The ids of the tenant's tickets with a live comment matching, if at most
@@ -417,8 +425,7 @@ class TicketFilterSet(TenantFilterSet):
             if plan_rows(in_comments) > COMMENTS_EXPECTED_MAX:
                 return None
             tickets = in_comments.order_by().values_list("ticket_id", flat=True).distinct()
-            ids = list(tickets[: COMMENT_TICKETS_COLLECTED + 1])
-            return ids if len(ids) <= COMMENT_TICKETS_COLLECTED else None
+            return ids_if_at_most(tickets, COMMENT_TICKETS_COLLECTED)
 
         return cached(self.tenant_id, ACTIVITY, f"fts_commented:{words}", collect)
 

@@ -302,7 +302,7 @@ def test_comments_are_searched_by_the_document_postgresql_stores_for_them(
     assert read and not any("search_document" in sql for sql in read)
 
 
-def test_dumpdata_leaves_the_stored_document_out_in_one_query(
+def test_dumpdata_leaves_the_stored_document_out_and_does_not_read_it_per_comment(
     tenant, vpn_desk, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
     """The column is deferred, so serializing it would read it again per comment; loaddata would
