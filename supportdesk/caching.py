@@ -8,13 +8,20 @@ while that version is current. A service that writes calls ``invalidate(tenant, 
 version changes at once (so later reads in the same transaction recompute) and again when the
 transaction commits (so a value another request computed from the pre-commit rows in between is
 never served). Nothing is deleted: a stale value is recomputed on its next read.
+
+What is counted over tickets by filter (the ticket list's totals and full-text decisions) is kept
+finer, by the ticket fields it read (``cached_for_fields``): each field has a version per tenant
+too, and a ticket write that says which fields it changed bumps only theirs (``invalidate(tenant,
+TICKETS, fields=...)``), so a priority change keeps the totals of lists that do not filter by
+priority. A write that does not say (a new or deleted ticket, the admin, the import, a tag's
+rename) bumps ``ANY_FIELD``, which every such value reads.
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -24,10 +31,10 @@ from django.db import transaction
 T = TypeVar("T")
 
 REFERENCE = "reference"  # users, groups, categories, subcategories, tags, departments
-TICKETS = "tickets"  # anything counted over tickets' own fields (the view counts, most totals)
-# Anything that also reads comment text or update times (full-text and updated_* totals). Every
-# write that changes TICKETS changes it too; a reply changes it alone, so the common write of the
-# desk keeps the plain totals and the view counts cached.
+TICKETS = "tickets"  # anything counted over tickets' own fields (the view counts)
+# Comment text and update times. Every write that changes TICKETS changes it too; a reply changes
+# it alone (and of the fields, "comments" and "updated_at": KIND_FIELDS), so the common write of
+# the desk keeps the view counts and the totals of lists that read neither cached.
 ACTIVITY = "activity"
 KINDS = (REFERENCE, TICKETS, ACTIVITY)
 # Kinds whose data is read from another kind's data: invalidating the first invalidates these.
@@ -51,50 +58,90 @@ MODEL_KINDS: dict[str, str | tuple[str, ...]] = {
 }
 
 
+# The field version every value cached by fields reads: bumped by the writes that do not name the
+# fields they changed. Field names are the ticket's (``priority``, ``assignee``), plus ``tags`` and
+# ``comments`` for its tag and comment rows.
+ANY_FIELD = "*"
+# The fields a write of a kind changes when it names none: any, for tickets; a reply (ACTIVITY
+# alone) adds a comment and moves the ticket's update time.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {TICKETS: (ANY_FIELD,), ACTIVITY: ("comments", "updated_at")}
+
+
 def _version_key(tenant_id: Any, kind: str) -> str:
     return f"sd:{kind}:{tenant_id}:version"
+
+
+def _field_version_key(tenant_id: Any, field: str) -> str:
+    return f"sd:fields:{tenant_id}:{field}:version"
 
 
 def _tenant_id(tenant: Any) -> Any:
     return getattr(tenant, "pk", tenant)
 
 
-def _bump(tenant_id: Any, kind: str) -> None:
-    cache.set(_version_key(tenant_id, kind), uuid.uuid4().hex, None)
+def _bump(keys: list[str]) -> None:
+    cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
 
 
-def cached(tenant: Any, kind: str, name: str, compute: Callable[[], T]) -> T:
-    """``compute()``, cached for the tenant until the next write of ``kind`` (or the timeout).
+def _versions(found: dict[str, Any], version_keys: list[str]) -> tuple[str, ...]:
+    """The current version under each of ``version_keys`` (``found`` read them), made where missing."""
+    versions = []
+    for version_key in version_keys:
+        version = found.get(version_key)
+        if version is None:
+            version = uuid.uuid4().hex
+            # add, not set: two first readers must not replace each other's version needlessly.
+            if not cache.add(version_key, version, None):
+                version = cache.get(version_key) or version
+        versions.append(version)
+    return tuple(versions)
 
-    One cache round trip on a hit: the tenant's version and the value (stored with the version
-    it was computed at) are read together.
-    """
-    tenant_id = _tenant_id(tenant)
-    version_key = _version_key(tenant_id, kind)
-    key = f"sd:{kind}:{tenant_id}:{name}"
-    found = cache.get_many([version_key, key])
-    version = found.get(version_key)
-    if version is None:
-        version = uuid.uuid4().hex
-        # add, not set: two first readers must not replace each other's version needlessly.
-        if not cache.add(version_key, version, None):
-            version = cache.get(version_key) or version
+
+def _cached(version_keys: list[str], key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` stored under ``key`` with the versions it was computed at, served while they
+    are all current. One cache round trip on a hit: the versions and the value are read together."""
+    found = cache.get_many([*version_keys, key])
+    versions = _versions(found, version_keys)
     stored = found.get(key)
-    if stored is not None and stored[0] == version:
+    if stored is not None and stored[0] == versions:
         return stored[1]
     value = compute()
-    cache.set(key, (version, value), settings.TENANT_CACHE_SECONDS)
+    cache.set(key, (versions, value), settings.TENANT_CACHE_SECONDS)
     return value
 
 
-def invalidate(tenant: Any, kind: str) -> None:
-    """The tenant's ``kind`` data changed: bump its version now and again after the commit."""
+def cached(tenant: Any, kind: str, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, cached for the tenant until the next write of ``kind`` (or the timeout)."""
+    tenant_id = _tenant_id(tenant)
+    return _cached([_version_key(tenant_id, kind)], f"sd:{kind}:{tenant_id}:{name}", compute)
+
+
+def cached_for_fields(tenant: Any, fields: Iterable[str], name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` over the tenant's tickets, reading ``fields`` of them: cached until a ticket
+    write changes one of those fields, or a ticket write that names no fields (or the timeout)."""
+    tenant_id = _tenant_id(tenant)
+    version_keys = [_field_version_key(tenant_id, field) for field in sorted({ANY_FIELD, *fields})]
+    return _cached(version_keys, f"sd:fields:{tenant_id}:{name}", compute)
+
+
+def invalidate(tenant: Any, kind: str, *, fields: Iterable[str] | None = None) -> None:
+    """The tenant's ``kind`` data changed: bump its version now and again after the commit.
+
+    ``fields``: a ticket write names the ticket fields it changed, so that what was cached by
+    fields (``cached_for_fields``) is dropped only where it read one of them.
+    """
     if kind not in KINDS:
         raise ValueError(f"Unknown cache kind {kind!r}")
+    if fields is not None and kind != TICKETS:
+        raise ValueError(f"Only ticket writes name the fields they changed, not {kind!r} writes")
     tenant_id = _tenant_id(tenant)
-    for changed in (kind, *IMPLIED.get(kind, ())):
-        _bump(tenant_id, changed)
-        transaction.on_commit(functools.partial(_bump, tenant_id, changed))
+    changed = (kind, *IMPLIED.get(kind, ()))
+    keys = [_version_key(tenant_id, k) for k in changed]
+    if fields is None:
+        fields = {field for k in changed for field in KIND_FIELDS.get(k, ())}
+    keys += [_field_version_key(tenant_id, field) for field in sorted(set(fields))]
+    _bump(keys)
+    transaction.on_commit(functools.partial(_bump, keys))
 
 
 def invalidate_for(model: type[Any], tenant: Any) -> None:

@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.selectors import tag_ids
-from supportdesk.caching import ACTIVITY, TICKETS, cached
+from supportdesk.caching import cached_for_fields
 from supportdesk.filters import (
     ChoiceListFilter,
     DateTimeFilter,
@@ -64,6 +64,52 @@ TEXT_MATCHES_CAP = 10_001
 # ids are never few.
 COMMENT_TICKETS_COLLECTED = RANKED_MATCHES
 COMMENTS_EXPECTED_MAX = SURELY_BROAD
+
+
+# The ticket fields each filter reads: what is cached per filter set (its total, its full-text
+# decisions) is dropped by a write that changes one of them (supportdesk.caching.cached_for_fields).
+# "tags" and "comments" are the ticket's tag and comment rows. What filters read beyond the ticket
+# (a tag's name, a company's parent) is written with no fields named, which drops every such value.
+FILTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "status": ("status",),
+    "priority": ("priority",),  # and priority_rank, generated from it
+    "channel": ("channel",),
+    "assignedTo": ("assignee",),
+    "assignee": ("assignee",),
+    "requester": ("requester",),
+    "company": ("company",),
+    "parent_company": ("company",),
+    "group": ("group",),
+    "category": ("category",),
+    "subcategory": ("subcategory",),
+    "department": ("department",),
+    "number": ("number",),
+    "tag": ("tags",),
+    "created_after": ("created_at",),
+    "created_before": ("created_at",),
+    "updated_after": ("updated_at",),
+    "updated_before": ("updated_at",),
+    "due_after": ("due_at",),
+    "due_before": ("due_at",),
+    "q": ("subject", "description", "comments"),
+    "ordering": (),
+}
+TEXT_FIELDS = ("subject", "description")
+
+
+def given_filters(filters: Mapping[str, Any]) -> set[str]:
+    """The parameters of ``filters`` given a value: any of a repeated one's (``tag=vip&tag=``
+    filters by a tag, though a query string's ``get`` answers its last value, empty)."""
+
+    def values(name: str) -> list[Any]:
+        return filters.getlist(name) if hasattr(filters, "getlist") else [filters[name]]
+
+    return {name for name in filters if any(values(name))}
+
+
+def filter_fields(filters: Mapping[str, Any]) -> set[str]:
+    """The ticket fields that the filters given in ``filters`` read (``FILTER_FIELDS``)."""
+    return {field for name in given_filters(filters) for field in FILTER_FIELDS.get(name, ())}
 
 
 def filters_digest(filters: Mapping[str, Any], user: Any) -> str:
@@ -119,7 +165,7 @@ def ids_if_at_most(ids: QuerySet[Any], limit: int) -> list[Any] | None:
 
 def searched_alone(filters: Mapping[str, Any]) -> bool:
     """Whether ``q`` is the list's only filter (its page, order and the like aside)."""
-    return all(key == "q" or key in PAGING_PARAMETERS or not value for key, value in filters.items())
+    return all(key == "q" or key in PAGING_PARAMETERS for key in given_filters(filters))
 
 
 def search_terms(value: str) -> tuple[SearchQuery, Q, str]:
@@ -135,7 +181,8 @@ def search_terms(value: str) -> tuple[SearchQuery, Q, str]:
 
 def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
     """The tenant's live tickets whose own text matches the search ``value`` (or whose number it
-    is), counted up to ``cap`` from the GIN index; cached until the next ticket write.
+    is), counted up to ``cap`` from the GIN index; cached until a write changes a ticket's text
+    or which tickets are live.
     """
     query, by_number, words = search_terms(value.strip())
     rows = (
@@ -143,9 +190,9 @@ def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
         .alias(document=TICKET_SEARCH_VECTOR)
         .filter(Q(document=query) | by_number)
     )
-    return cached(
+    return cached_for_fields(
         tenant,
-        TICKETS,
+        TEXT_FIELDS,
         f"fts_text_matches:{words}:{cap}",
         lambda: count_from_bitmaps(rows.order_by()[:cap]),
     )
@@ -361,9 +408,9 @@ class TicketFilterSet(TenantFilterSet):
                 F("rank").desc(), *newest_first
             )
         if not broad:
-            matches = cached(
+            matches = cached_for_fields(
                 self.tenant_id,
-                ACTIVITY,  # comment matches count too
+                filter_fields(self.data),  # comment matches count too: "q" reads the comments
                 f"fts_matches:{self.digest}",
                 lambda: matched.order_by()[: RANKED_MATCHES + 1].count(),
             )
@@ -399,14 +446,14 @@ class TicketFilterSet(TenantFilterSet):
     def rare_matches(self, words: str, union: QuerySet[Any]) -> list[Any] | None:
         """The ids of the tenant's tickets whose text or comments match, if at most RANKED_MATCHES.
 
-        Cached until the tenant's next ticket or comment write, as every full-text decision is.
-        More are cached as None, not as the ids read to find out: each request would unpickle
-        1,001 UUIDs (~2 ms) to learn that they are too many.
+        Cached until a write changes a ticket's text or comments, or which tickets are live, as
+        every full-text decision is. More are cached as None, not as the ids read to find out:
+        each request would unpickle 1,001 UUIDs (~2 ms) to learn that they are too many.
         """
 
-        return cached(
+        return cached_for_fields(
             self.tenant_id,
-            ACTIVITY,
+            FILTER_FIELDS["q"],
             f"fts_rare:{RANKED_MATCHES}:{words}",
             lambda: ids_if_at_most(union.values_list("pk", flat=True), RANKED_MATCHES),
         )
@@ -418,7 +465,7 @@ class TicketFilterSet(TenantFilterSet):
         A broad word of the tickets' text is often rare in comments: probing each ticket's
         comments for it finds nothing, at ~6 us a ticket (1M tickets, a company's low-priority
         tickets searched for a word in no comment: 751 probes in the page and again in the count).
-        Cached until the tenant's next ticket or comment write.
+        Cached until the tenant's next comment write (or a write that names no fields).
         """
 
         def collect() -> list[Any] | None:
@@ -427,7 +474,7 @@ class TicketFilterSet(TenantFilterSet):
             tickets = in_comments.order_by().values_list("ticket_id", flat=True).distinct()
             return ids_if_at_most(tickets, COMMENT_TICKETS_COLLECTED)
 
-        return cached(self.tenant_id, ACTIVITY, f"fts_commented:{words}", collect)
+        return cached_for_fields(self.tenant_id, ("comments",), f"fts_commented:{words}", collect)
 
     @property
     def tenant_id(self) -> Any:
@@ -451,14 +498,15 @@ class TicketFilterSet(TenantFilterSet):
 
     def estimate(self, qs: QuerySet[Any], matched: QuerySet[Any], in_tenant: QuerySet[Any]) -> SearchEstimate:
         """PostgreSQL's row estimates: ``matched``, the list without the search, and the tenant's
-        text matches without the other filters (cached).
+        text matches without the other filters (cached until a write changes a field the
+        filters read).
 
         For a common word they are close (its lexeme is in the index's statistics: 81,892
         estimated for 80,000 at 1M tickets), which is when they are used.
         """
-        matches, listed, in_tenant_matches = cached(
+        matches, listed, in_tenant_matches = cached_for_fields(
             self.tenant_id,
-            TICKETS,
+            filter_fields(self.data),
             f"fts_estimate:{self.digest}",
             # Without the joins the inbox selects: planning them would cost more than the estimate.
             lambda: tuple(plan_rows(rows.select_related(None)) for rows in (matched, qs, in_tenant)),

@@ -20,7 +20,7 @@ from audit.models import AuditLog
 from catalog.models import Tag
 from catalog.selectors import tag_ids
 from companies.models import Company
-from supportdesk.caching import ACTIVITY, TICKETS, cached
+from supportdesk.caching import TICKETS, cached, cached_for_fields
 from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
 from supportdesk.selectors import count_from_bitmaps, in_written_join_order
@@ -29,15 +29,15 @@ from tickets.choices import OPEN_STATUSES, PRIORITY_RANK, SOLVED_STATUSES, Prior
 from tickets.filters import (
     TEXT_MATCHES_CAP,
     TicketFilterSet,
+    filter_fields,
     filters_digest,
+    given_filters,
     searched_alone,
     tenant_text_matches,
 )
 from tickets.models import FACET_VALUE_SQL, Attachment, FacetCount, Ticket, TicketComment, TicketTag
 
 RECENTLY_SOLVED = datetime.timedelta(days=7)
-# Filters whose matches a reply can change: full text reads comments, a reply moves updated_at.
-ACTIVITY_FILTERS = ("q", "updated_after", "updated_before")
 # Lists filtered by these alone (or not at all) are counted from the trigger-kept TicketCount rows...
 COUNTED_FILTERS = {"status", "priority", "assignedTo", "assignee"}
 # ... and lists filtered by these and one tag (TagCount rows) or one of FACET_FILTERS (FacetCount).
@@ -365,7 +365,7 @@ def counted_total(*, tenant: Tenant | Any, user: User | Any, filters: Mapping[st
     filters need a COUNT. Kept: status, priority and one assignee filter together; one tag, or one
     of company, parent company, group, category, subcategory, department and channel, with status
     and priority (``ordering`` does not change a count)."""
-    given = {name for name in TicketFilterSet.base_filters if filters.get(name)} - {"ordering"}
+    given = given_filters(filters) & set(TicketFilterSet.base_filters) - {"ordering"}
     by = given - STATUS_FILTERS
     kept_by = next(iter(by)) if len(by) == 1 and by <= {"tag", "parent_company", *FACET_FILTERS} else None
     if kept_by is None and (not given <= COUNTED_FILTERS or {"assignedTo", "assignee"} <= given):
@@ -433,22 +433,22 @@ def ticket_list_total(
     count: Callable[[], int],
     upto: int | None = None,
 ) -> int:
-    """``count()`` of a filtered ticket list, cached until the tenant's next ticket or tag write.
+    """``count()`` of a filtered ticket list, cached until a write changes a field the filters read.
 
     Keyed by the filters (not the page), so paging through a list counts once; ``me`` makes the
-    key the user's own. Ticket services and tag writes invalidate it (supportdesk.caching); a
-    reply too when the filters read comment text or update times (``ACTIVITY_FILTERS``). A
-    ``count`` that stops at ``upto`` is cached apart from the exact totals; a total the kept
-    counts know is exact either way.
+    key the user's own. A ticket update drops the totals whose filters read a field it changed
+    (``FILTER_FIELDS``: a priority change keeps ``assignedTo=me``'s); a new or deleted ticket, a
+    tag's rename and the like drop them all, a reply those of full-text and ``updated_*`` lists
+    (supportdesk.caching). A ``count`` that stops at ``upto`` is cached apart from the exact
+    totals; a total the kept counts know is exact either way.
     """
     digest = filters_digest(filters, user) if upto is None else f"upto{upto}:{filters_digest(filters, user)}"
-    kind = ACTIVITY if any(filters.get(name) for name in ACTIVITY_FILTERS) else TICKETS
 
     def total() -> int:
         counted = counted_total(tenant=tenant, user=user, filters=filters)
         return count() if counted is None else counted
 
-    return cached(tenant, kind, f"list_total:{digest}", total)
+    return cached_for_fields(tenant, filter_fields(filters), f"list_total:{digest}", total)
 
 
 # Ordering columns of few values (TicketFilterSet's ``ordering``): the filter that selects one

@@ -181,7 +181,6 @@ def _update_locked(
     locked.updated_by = actor
     full_clean(locked)
     save_or_refuse(locked, update_fields=[*touched, "updated_at", "updated_by"])
-    invalidate(locked.tenant_id, TICKETS)
     if replace_tags is not None:
         current = {t.pk for t in locked.tags.all()}
         wanted = {t.pk for t in replace_tags}
@@ -189,6 +188,12 @@ def _update_locked(
         add_tags = [*add_tags, *replace_tags]
     if add_tags or remove_tags:
         _set_tags(locked, actor, add=add_tags, remove=remove_tags)
+    # Named, so that cached totals of lists that read none of these fields stay (supportdesk.caching).
+    invalidate(
+        locked.tenant_id,
+        TICKETS,
+        fields=[*touched, "updated_at", *(["tags"] if add_tags or remove_tags else [])],
+    )
     changes = diff(before, snapshot(locked, [*names, "resolved_at", "closed_at"]))
     tags_after = _tag_names(locked) if (add_tags or remove_tags) else tags_before
     if tags_after != tags_before:
