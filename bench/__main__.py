@@ -179,6 +179,10 @@ def endpoints(db: Database) -> dict[str, str]:
         "q word common in comments, mine, after a write": (
             f"afterwrite:{t}?q={dataset.COMMENT_WORD}&assignedTo=me"
         ),
+        "q word common in comments, mine, after another ticket's priority change": (
+            f"afterpriority:{t}?q={dataset.COMMENT_WORD}&assignedTo=me"
+        ),
+        "status=open after another ticket's priority change": f"afterpriority:{t}?status=open",
     }
 
 
@@ -234,16 +238,25 @@ def latency_at(
     rows: dict[str, Any] = {}
     ticket = endpoints_ticket(db)
 
-    def write(i: int) -> tuple[str, str, bytes]:
-        # Another priority each time: the tenant's ticket counts change, so its totals are stale.
+    requester = json.loads(client.request("GET", f"/api/tickets/{ticket}")[1])["requester"]
+
+    def new_ticket(i: int) -> tuple[str, str, bytes]:
+        # A new ticket changes every list's total: nothing counted for the tenant is served.
+        body = json.dumps({"subject": f"Bench write {i}", "requester": requester}).encode()
+        return "POST", "/api/tickets", body
+
+    def priority_change(i: int) -> tuple[str, str, bytes]:
+        # Another priority each time: only the totals of lists filtered by priority are stale.
         body = json.dumps({"priority": ("high", "low")[i % 2]}).encode()
         return "PATCH", f"/api/tickets/{ticket}", body
 
+    writes = {"afterwrite:": new_ticket, "afterpriority:": priority_change}
     for name, path in endpoints(db).items():
         try:
-            if path.startswith("afterwrite:"):
-                real = path.removeprefix("afterwrite:")
-                rows[name] = {"path": real, **measure.latency(client, real, repeat, write=write)}
+            prefix = next((prefix for prefix in writes if path.startswith(prefix)), None)
+            if prefix is not None:
+                real = path.removeprefix(prefix)
+                rows[name] = {"path": real, **measure.latency(client, real, repeat, write=writes[prefix])}
             else:
                 real = resolve(client, path)
                 rows[name] = {"path": real, **measure.latency(client, real, repeat)}
@@ -299,7 +312,7 @@ def explain_plans(db: Database, size: int) -> dict[str, Any]:
     plans: dict[str, Any] = {}
     text = []
     for name, path in endpoints(db).items():
-        if path.startswith(("cursor:", "afterwrite:")) or "(HTML)" in name:
+        if path.startswith(("cursor:", "afterwrite:", "afterpriority:")) or "(HTML)" in name:
             continue
         try:
             statements = app.captured_sql(BENCH_USER, path)
