@@ -36,7 +36,8 @@ from tickets.models import Ticket, TicketComment, TicketTag
 # The same expression as the tickets' GIN index in tickets.models, so PostgreSQL can use it.
 # Comments store theirs (TicketComment.search_document, the column their GIN index is on).
 SEARCH_CONFIG = "english"
-TICKET_SEARCH_VECTOR = SearchVector("subject", "description", config=SEARCH_CONFIG)
+TEXT_FIELDS = ("subject", "description")
+TICKET_SEARCH_VECTOR = SearchVector(*TEXT_FIELDS, config=SEARCH_CONFIG)
 # A search matching more tickets than this lists them newest first instead of by rank.
 RANKED_MATCHES = 1000
 # Above this many estimated matches a search is broad: not counted exactly to decide on ranking.
@@ -91,20 +92,20 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
     "updated_before": ("updated_at",),
     "due_after": ("due_at",),
     "due_before": ("due_at",),
-    "q": ("subject", "description", "comments"),
+    "q": (*TEXT_FIELDS, "comments"),
     "ordering": (),
 }
-TEXT_FIELDS = ("subject", "description")
+
+
+def parameter_values(filters: Mapping[str, Any], name: str) -> list[Any]:
+    """Every value of the parameter ``name``: a query string's repeated ones, else the one."""
+    return filters.getlist(name) if hasattr(filters, "getlist") else [filters[name]]
 
 
 def given_filters(filters: Mapping[str, Any]) -> set[str]:
     """The parameters of ``filters`` given a value: any of a repeated one's (``tag=vip&tag=``
     filters by a tag, though a query string's ``get`` answers its last value, empty)."""
-
-    def values(name: str) -> list[Any]:
-        return filters.getlist(name) if hasattr(filters, "getlist") else [filters[name]]
-
-    return {name for name in filters if any(values(name))}
+    return {name for name in filters if any(parameter_values(filters, name))}
 
 
 def filter_fields(filters: Mapping[str, Any]) -> set[str]:
@@ -115,13 +116,8 @@ def filter_fields(filters: Mapping[str, Any]) -> set[str]:
 def filters_digest(filters: Mapping[str, Any], user: Any) -> str:
     """The filters of a ticket list (not its page or order) as a cache key; ``me`` adds the user."""
     items = sorted(
-        (
-            key,
-            ",".join(sorted(str(v) for v in filters.getlist(key)))
-            if hasattr(filters, "getlist")
-            else str(value),
-        )
-        for key, value in filters.items()
+        (key, ",".join(sorted(str(v) for v in parameter_values(filters, key))))
+        for key in filters
         if key not in PAGING_PARAMETERS
     )
     if any("me" in value.split(",") for _, value in items):

@@ -116,7 +116,7 @@ class TicketViewSet(ModelViewSet):
     full_text_capped = True
 
     def count_with(self, count: Callable[[], int]) -> int:
-        """The list's total, cached until the tenant's next ticket write (see ticket_list_total).
+        """The list's total, cached until a write changes what its filters read (ticket_list_total).
 
         A full-text list is counted by ``ticket_search_count`` (up to the pagination's cap): the
         page of a broad search is read in index order, a shape that is fast to page, not to count.
