@@ -15,6 +15,14 @@ too, and a ticket write that says which fields it changed bumps only theirs (``i
 TICKETS, fields=...)``), so a priority change keeps the totals of lists that do not filter by
 priority. A write that does not say (a new or deleted ticket, the admin, the import, a tag's
 rename) bumps ``ANY_FIELD``, which every such value reads.
+
+Such a value is also kept by the *values* its filters select (``values=``): ``assignedTo=me``
+lists only tickets of one assignee, so a write to no ticket of that assignee (before or after it)
+cannot change its total. A ticket write names the values of the tickets it wrote, before and
+after (``invalidate(..., values=...)``), bumping a version per value; a value is served while
+either its fields' versions or, for one of its filters, the versions of every value that filter
+selects are current. A new ticket (which names no fields) thus keeps the totals of the lists it
+is not in. A ticket write that names no values bumps ``ANY_VALUE``, which every such value reads.
 """
 
 from __future__ import annotations
@@ -67,12 +75,26 @@ ANY_FIELD = "*"
 KIND_FIELDS: dict[str, tuple[str, ...]] = {TICKETS: (ANY_FIELD,), ACTIVITY: ("comments", "updated_at")}
 
 
+# The value version every value cached by values reads: bumped by ticket writes that do not name
+# the values of the tickets they wrote (a deletion, the admin, the import, a tag's rename).
+ANY_VALUE = "?"
+# The ticket fields whose values writes name (``ticket_values`` in tickets.services), ``tags`` for
+# the ids of the ticket's tags: the fields a list is most often narrowed by.
+VALUE_FIELDS = ("status", "priority", "assignee", "group", "company", "tags")
+
+
 def _version_key(tenant_id: Any, kind: str) -> str:
     return f"sd:{kind}:{tenant_id}:version"
 
 
 def _field_version_key(tenant_id: Any, field: str) -> str:
     return f"sd:fields:{tenant_id}:{field}:version"
+
+
+def _value_version_key(tenant_id: Any, field: str, value: Any) -> str:
+    # None (no assignee, no group) is the empty string; choices, UUIDs and their strings the same.
+    value = "" if value is None else getattr(value, "value", value)
+    return f"sd:values:{tenant_id}:{field}={value}:version"
 
 
 def _tenant_id(tenant: Any) -> Any:
@@ -116,30 +138,84 @@ def cached(tenant: Any, kind: str, name: str, compute: Callable[[], T]) -> T:
     return _cached([_version_key(tenant_id, kind)], f"sd:{kind}:{tenant_id}:{name}", compute)
 
 
-def cached_for_fields(tenant: Any, fields: Iterable[str], name: str, compute: Callable[[], T]) -> T:
+def cached_for_fields(
+    tenant: Any,
+    fields: Iterable[str],
+    name: str,
+    compute: Callable[[], T],
+    *,
+    values: Iterable[Iterable[tuple[str, Any]]] = (),
+) -> T:
     """``compute()`` over the tenant's tickets, reading ``fields`` of them: cached until a ticket
-    write changes one of those fields, or a ticket write that names no fields (or the timeout)."""
+    write changes one of those fields, or a ticket write that names no fields (or the timeout).
+
+    ``values``: per filter of the tickets counted, the (field, value) pairs it selects (a ticket it
+    lets through has one of them; ``VALUE_FIELDS`` only). The value is also served while no ticket
+    write touched a ticket holding any of one filter's values.
+    """
     tenant_id = _tenant_id(tenant)
-    version_keys = [_field_version_key(tenant_id, field) for field in sorted({ANY_FIELD, *fields})]
-    return _cached(version_keys, f"sd:fields:{tenant_id}:{name}", compute)
+    field_keys = [_field_version_key(tenant_id, field) for field in sorted({ANY_FIELD, *fields})]
+    groups = [
+        sorted({_value_version_key(tenant_id, field, value) for field, value in group}) for group in values
+    ]
+    groups = [group for group in groups if group]
+    any_value_key = _value_version_key(tenant_id, ANY_VALUE, "")
+    key = f"sd:fields:{tenant_id}:{name}"
+    group_keys = [any_value_key, *(k for group in groups for k in group)] if groups else []
+    # One cache round trip on a hit: every version and the value are read together.
+    found = cache.get_many([*field_keys, *group_keys, key])
+    field_versions = _versions(found, field_keys)
+    value_versions = (
+        (_versions(found, [any_value_key]), tuple(_versions(found, group) for group in groups))
+        if groups
+        else None
+    )
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 3:
+        stored_fields, stored_values, value = stored
+        if stored_fields == field_versions:
+            return value
+        if value_versions is not None and stored_values is not None:
+            (stored_any, stored_groups), (any_value, current_groups) = stored_values, value_versions
+            if stored_any == any_value and any(
+                was == now for was, now in zip(stored_groups, current_groups, strict=True)
+            ):
+                return value
+    value = compute()
+    cache.set(key, (field_versions, value_versions, value), settings.TENANT_CACHE_SECONDS)
+    return value
 
 
-def invalidate(tenant: Any, kind: str, *, fields: Iterable[str] | None = None) -> None:
+def invalidate(
+    tenant: Any,
+    kind: str,
+    *,
+    fields: Iterable[str] | None = None,
+    values: Iterable[tuple[str, Any]] | None = None,
+) -> None:
     """The tenant's ``kind`` data changed: bump its version now and again after the commit.
 
     ``fields``: a ticket write names the ticket fields it changed, so that what was cached by
-    fields (``cached_for_fields``) is dropped only where it read one of them.
+    fields (``cached_for_fields``) is dropped only where it read one of them. ``values``: a ticket
+    write (or a reply) names the ``VALUE_FIELDS`` values of the tickets it wrote, before and after,
+    so that what was cached for lists of other values is kept.
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown cache kind {kind!r}")
     if fields is not None and kind != TICKETS:
         raise ValueError(f"Only ticket writes name the fields they changed, not {kind!r} writes")
+    if values is not None and kind not in (TICKETS, ACTIVITY):
+        raise ValueError(f"Only ticket writes name the values they wrote, not {kind!r} writes")
     tenant_id = _tenant_id(tenant)
     changed = (kind, *IMPLIED.get(kind, ()))
     keys = [_version_key(tenant_id, k) for k in changed]
     if fields is None:
         fields = {field for k in changed for field in KIND_FIELDS.get(k, ())}
     keys += [_field_version_key(tenant_id, field) for field in sorted(set(fields))]
+    if kind != REFERENCE:
+        if values is None:
+            values = [(ANY_VALUE, "")]
+        keys += sorted({_value_version_key(tenant_id, field, value) for field, value in values})
     _bump(keys)
     transaction.on_commit(functools.partial(_bump, keys))
 

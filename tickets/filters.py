@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -97,6 +98,20 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The filters that select tickets by a value a ticket write names (supportdesk.caching.VALUE_FIELDS),
+# and that value's field: what is cached for a list is also kept through writes to tickets holding
+# none of the values one of its filters selects (``filter_values``).
+VALUE_FILTERS: dict[str, str] = {
+    "status": "status",
+    "priority": "priority",
+    "assignedTo": "assignee",
+    "assignee": "assignee",
+    "group": "group",
+    "company": "company",
+    "tag": "tags",
+}
+
+
 def parameter_values(filters: Mapping[str, Any], name: str) -> list[Any]:
     """Every value of the parameter ``name``: a query string's repeated ones, else the one."""
     return filters.getlist(name) if hasattr(filters, "getlist") else [filters[name]]
@@ -111,6 +126,36 @@ def given_filters(filters: Mapping[str, Any]) -> set[str]:
 def filter_fields(filters: Mapping[str, Any]) -> set[str]:
     """The ticket fields that the filters given in ``filters`` read (``FILTER_FIELDS``)."""
     return {field for name in given_filters(filters) for field in FILTER_FIELDS.get(name, ())}
+
+
+def filter_values(tenant: Any, user: Any, filters: Mapping[str, Any]) -> list[list[tuple[str, Any]]]:
+    """Per filter of ``filters`` in ``VALUE_FILTERS``, the (field, value) pairs of which every
+    ticket it lets through holds one, read from its parameter as the filter's own form field
+    reads it (``status=open&status=`` filters by nothing). Nothing for parameters the list refuses.
+    """
+    groups = []
+    for name, field in VALUE_FILTERS.items():
+        if name not in filters:
+            continue
+        form_field = TicketFilterSet.base_filters[name].field
+        try:
+            cleaned = form_field.clean(form_field.widget.value_from_datadict(filters, {}, name))
+        except forms.ValidationError:
+            return []  # the list answers 400
+        if not cleaned:
+            continue
+        if name == "tag":
+            # A ticket carries every tag named: one of each name's ids (none: the list is empty).
+            for item in cleaned:
+                ids = tag_ids(tenant=tenant, name_or_id=item)
+                if ids:
+                    groups.append([(field, pk) for pk in ids])
+            continue
+        if field == "assignee":
+            me = getattr(user, "pk", None)
+            cleaned = [None if item == "none" else me if item == "me" else item for item in cleaned]
+        groups.append([(field, value) for value in cleaned])
+    return groups
 
 
 def filters_digest(filters: Mapping[str, Any], user: Any) -> str:
@@ -409,6 +454,7 @@ class TicketFilterSet(TenantFilterSet):
                 filter_fields(self.data),  # comment matches count too: "q" reads the comments
                 f"fts_matches:{self.digest}",
                 lambda: matched.order_by()[: RANKED_MATCHES + 1].count(),
+                values=self.values,
             )
             if matches <= RANKED_MATCHES:
                 return matched.annotate(rank=SearchRank(TICKET_SEARCH_VECTOR, query)).order_by(
@@ -476,6 +522,11 @@ class TicketFilterSet(TenantFilterSet):
     def tenant_id(self) -> Any:
         return getattr(self.tenant, "pk", self.tenant)
 
+    @functools.cached_property
+    def values(self) -> list[list[tuple[str, Any]]]:
+        """What is cached for the list is also kept by (``filter_values``)."""
+        return filter_values(self.tenant, self.user, self.data)
+
     @property
     def digest(self) -> str:
         return filters_digest(self.data, self.user)
@@ -506,5 +557,6 @@ class TicketFilterSet(TenantFilterSet):
             f"fts_estimate:{self.digest}",
             # Without the joins the inbox selects: planning them would cost more than the estimate.
             lambda: tuple(plan_rows(rows.select_related(None)) for rows in (matched, qs, in_tenant)),
+            values=self.values,
         )
         return SearchEstimate(matches=matches, listed=listed, in_tenant_matches=in_tenant_matches)

@@ -30,6 +30,7 @@ from tickets.filters import (
     TEXT_MATCHES_CAP,
     TicketFilterSet,
     filter_fields,
+    filter_values,
     filters_digest,
     given_filters,
     searched_alone,
@@ -437,10 +438,12 @@ def ticket_list_total(
 
     Keyed by the filters (not the page), so paging through a list counts once; ``me`` makes the
     key the user's own. A ticket update drops the totals whose filters read a field it changed
-    (``FILTER_FIELDS``: a priority change keeps ``assignedTo=me``'s); a new or deleted ticket, a
-    tag's rename and the like drop them all, a reply those of full-text and ``updated_*`` lists
-    (supportdesk.caching). A ``count`` that stops at ``upto`` is cached apart from the exact
-    totals; a total the kept counts know is exact either way.
+    (``FILTER_FIELDS``: a priority change keeps ``assignedTo=me``'s); a deleted ticket, a tag's
+    rename and the like drop them all, a reply those of full-text and ``updated_*`` lists
+    (supportdesk.caching). Any ticket write, a new ticket too, keeps the totals of lists whose
+    filters select values that the tickets it wrote did not hold (``filter_values``: another
+    agent's new or changed ticket keeps ``assignedTo=me``'s). A ``count`` that stops at ``upto``
+    is cached apart from the exact totals; a total the kept counts know is exact either way.
     """
     digest = filters_digest(filters, user) if upto is None else f"upto{upto}:{filters_digest(filters, user)}"
 
@@ -448,7 +451,13 @@ def ticket_list_total(
         counted = counted_total(tenant=tenant, user=user, filters=filters)
         return count() if counted is None else counted
 
-    return cached_for_fields(tenant, filter_fields(filters), f"list_total:{digest}", total)
+    return cached_for_fields(
+        tenant,
+        filter_fields(filters),
+        f"list_total:{digest}",
+        total,
+        values=filter_values(tenant, user, filters),
+    )
 
 
 # Ordering columns of few values (TicketFilterSet's ``ordering``): the filter that selects one

@@ -6,11 +6,12 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from accounts.models import Tenant, User
 from accounts.permissions import require
 from audit.services import audit_record, diff, snapshot
 from catalog.models import Tag
-from supportdesk.caching import ACTIVITY, TICKETS, invalidate
+from supportdesk.caching import ACTIVITY, TICKETS, VALUE_FIELDS, invalidate
 from supportdesk.errors import NotFound, StaleVersion, TooLarge, ValidationFailed
 from supportdesk.ids import new_id
 from supportdesk.services import (
@@ -118,8 +119,18 @@ def _resolve_tags(tenant_id: Any, tags: Iterable[Tag | str]) -> list[Tag]:
     return list({t.pk: t for t in result}.values())
 
 
-def _tag_names(ticket: Ticket) -> list[str]:
-    return sorted(TicketTag.objects.filter(ticket=ticket).values_list("tag__name", flat=True))
+def _tags(ticket: Ticket) -> dict[Any, str]:
+    """The ticket's tags: id -> name."""
+    return dict(TicketTag.objects.filter(ticket=ticket).values_list("tag_id", "tag__name"))
+
+
+def ticket_values(ticket: Ticket, tag_ids: Iterable[Any]) -> set[tuple[str, Any]]:
+    """What the cached totals are kept by (``VALUE_FIELDS``) as the ticket holds it: a write names
+    these, before and after, so that the totals of lists of other values stay cached."""
+    names = [name for name in VALUE_FIELDS if name != "tags"]
+    columns = [cast("Field[Any, Any]", Ticket._meta.get_field(name)) for name in names]
+    values = {(column.name, getattr(ticket, column.attname)) for column in columns}
+    return values | {("tags", tag_id) for tag_id in tag_ids}
 
 
 def _set_tags(ticket: Ticket, actor: User, *, add: Sequence[Tag] = (), remove: Sequence[Tag] = ()) -> None:
@@ -148,8 +159,9 @@ def ticket_create(*, tenant: Tenant, actor: User, data: Mapping[str, Any]) -> Ti
     _apply(ticket, {"status": fields.pop("status", Status.NEW), **fields})
     full_clean(ticket)
     save_or_refuse(ticket, force_insert=True)
-    invalidate(tenant, TICKETS)
     _set_tags(ticket, actor, add=tags)
+    # A new ticket changes the totals of the lists it is in: those of every field, of its values.
+    invalidate(tenant, TICKETS, values=ticket_values(ticket, [tag.pk for tag in tags]))
     after = snapshot(ticket, ["number", *TICKET_FIELDS])
     after["tags"] = sorted(t.name for t in tags)
     audit_record(
@@ -175,7 +187,8 @@ def _update_locked(
     fields = dict(data)
     names = list(fields)
     before = snapshot(locked, [*names, "resolved_at", "closed_at"])
-    tags_before = _tag_names(locked)
+    tags_before = _tags(locked)
+    values_before = ticket_values(locked, tags_before)
     touched = _apply(locked, fields)
     locked.updated_at = timezone.now()
     locked.updated_by = actor
@@ -188,16 +201,19 @@ def _update_locked(
         add_tags = [*add_tags, *replace_tags]
     if add_tags or remove_tags:
         _set_tags(locked, actor, add=add_tags, remove=remove_tags)
-    # Named, so that cached totals of lists that read none of these fields stay (supportdesk.caching).
+    tags_after = _tags(locked) if (add_tags or remove_tags) else tags_before
+    # Named, so that the cached totals of lists that read none of these fields, or hold none of
+    # these values, stay (supportdesk.caching).
     invalidate(
         locked.tenant_id,
         TICKETS,
         fields=[*touched, "updated_at", *(["tags"] if add_tags or remove_tags else [])],
+        values=values_before | ticket_values(locked, tags_after),
     )
     changes = diff(before, snapshot(locked, [*names, "resolved_at", "closed_at"]))
-    tags_after = _tag_names(locked) if (add_tags or remove_tags) else tags_before
-    if tags_after != tags_before:
-        changes["tags"] = {"before": tags_before, "after": tags_after}
+    names_before, names_after = sorted(tags_before.values()), sorted(tags_after.values())
+    if names_after != names_before:
+        changes["tags"] = {"before": names_before, "after": names_after}
     if changes:
         audit_record(
             tenant=locked.tenant,
@@ -321,8 +337,10 @@ def comment_add(*, ticket: Ticket, actor: User, body: str, is_internal: bool = F
     locked.updated_at = now
     locked.save(update_fields=update)
     # Full-text totals read comment text and updated_* totals the update time; the ticket's own
-    # fields (what the view counts and plain totals read) are unchanged.
-    invalidate(locked.tenant_id, ACTIVITY)
+    # fields (what the view counts and plain totals read) are unchanged, and so are the totals of
+    # lists of other values than the ticket's.
+    tag_ids = TicketTag.objects.filter(ticket=locked).values_list("tag_id", flat=True)
+    invalidate(locked.tenant_id, ACTIVITY, values=ticket_values(locked, tag_ids))
     audit_record(
         tenant=locked.tenant,
         actor=actor,
