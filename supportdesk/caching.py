@@ -160,7 +160,9 @@ def cached_for_fields(
     ]
     groups = [group for group in groups if group]
     any_value_key = _value_version_key(tenant_id, ANY_VALUE, "")
-    key = f"sd:fields:{tenant_id}:{name}"
+    # Not the "sd:fields:" keys of the values stored before values were kept by their filters'
+    # values: the code of either form, rolled back to or forward, never reads the other's.
+    key = f"sd:kept:{tenant_id}:{name}"
     group_keys = [any_value_key, *(k for group in groups for k in group)] if groups else []
     # One cache round trip on a hit: every version and the value are read together.
     found = cache.get_many([*field_keys, *group_keys, key])
