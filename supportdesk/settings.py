@@ -152,7 +152,13 @@ CACHES: dict[str, dict[str, Any]] = {
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2, "IGNORE_EXCEPTIONS": True},
         }
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "supportdesk_cache"}
+        else {
+            # Django's, writing many keys in one statement (supportdesk/cache_backends.py).
+            "BACKEND": "supportdesk.cache_backends.DatabaseCache",
+            "LOCATION": "supportdesk_cache",
+            # Culled past this many entries (Django's default, 300, is a few tenants' versions).
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
     )
 }
 if REDIS_URL:

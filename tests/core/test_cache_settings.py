@@ -36,4 +36,4 @@ def test_with_redis_the_cache_and_the_api_rate_limit_counters_are_shared() -> No
 
 
 def test_without_redis_the_cache_is_a_database_table_and_counters_stay_in_process() -> None:
-    assert caches_with() == ["django.core.cache.backends.db.DatabaseCache", "-", "-"]
+    assert caches_with() == ["supportdesk.cache_backends.DatabaseCache", "-", "-"]
