@@ -23,11 +23,16 @@ after (``invalidate(..., values=...)``), bumping a version per value; a value is
 either its fields' versions or, for one of its filters, the versions of every value that filter
 selects are current. A new ticket (which names no fields) thus keeps the totals of the lists it
 is not in. A ticket write that names no values bumps ``ANY_VALUE``, which every such value reads.
+
+A search is kept the same way by the words (lexemes) every ticket it finds holds (``words=``): a
+new ticket names the words of its text, and every other ticket write bumps ``ANY_WORD``, so a new
+ticket without one of those words keeps the search's totals and decisions.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -78,6 +83,10 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {TICKETS: (ANY_FIELD,), ACTIVITY: ("co
 # The value version every value cached by values reads: bumped by ticket writes that do not name
 # the values of the tickets they wrote (a deletion, the admin, the import, a tag's rename).
 ANY_VALUE = "?"
+# The word version every value cached by words reads: bumped by every ticket write but a new
+# ticket's, which names the words of its text (a change or a reply can bring a word to a ticket
+# whose text is not read again).
+ANY_WORD = "?"
 # The ticket fields whose values writes name (``ticket_values`` in tickets.services), ``tags`` for
 # the ids of the ticket's tags: the fields a list is most often narrowed by.
 VALUE_FIELDS = ("status", "priority", "assignee", "group", "company", "tags")
@@ -95,6 +104,12 @@ def _value_version_key(tenant_id: Any, field: str, value: Any) -> str:
     # None (no assignee, no group) is the empty string; choices, UUIDs and their strings the same.
     value = "" if value is None else getattr(value, "value", value)
     return f"sd:values:{tenant_id}:{field}={value}:version"
+
+
+def _word_version_key(tenant_id: Any, word: str) -> str:
+    # Hashed: a word may hold any character; ANY_WORD ("?") is no hash.
+    digest = word if word == ANY_WORD else hashlib.sha256(word.encode()).hexdigest()[:20]
+    return f"sd:words:{tenant_id}:{digest}:version"
 
 
 def _tenant_id(tenant: Any) -> Any:
@@ -138,6 +153,23 @@ def cached(tenant: Any, kind: str, name: str, compute: Callable[[], T]) -> T:
     return _cached([_version_key(tenant_id, kind)], f"sd:{kind}:{tenant_id}:{name}", compute)
 
 
+def _value_groups(tenant_id: Any, values: Iterable[Iterable[tuple[str, Any]]]) -> list[tuple[str, ...]]:
+    """Per filter, the version keys it is kept by: ``ANY_VALUE``'s, then its values'."""
+    any_value = _value_version_key(tenant_id, ANY_VALUE, "")
+    groups = []
+    for group in values:
+        keys = sorted({_value_version_key(tenant_id, field, value) for field, value in group})
+        if keys:
+            groups.append((any_value, *keys))
+    return groups
+
+
+def _word_groups(tenant_id: Any, words: Iterable[str]) -> list[tuple[str, ...]]:
+    """Per word a search requires, the version keys it is kept by: ``ANY_WORD``'s, then its own."""
+    any_word = _word_version_key(tenant_id, ANY_WORD)
+    return [(any_word, _word_version_key(tenant_id, word)) for word in sorted(set(words))]
+
+
 def cached_for_fields(
     tenant: Any,
     fields: Iterable[str],
@@ -145,46 +177,44 @@ def cached_for_fields(
     compute: Callable[[], T],
     *,
     values: Iterable[Iterable[tuple[str, Any]]] = (),
+    words: Callable[[], Iterable[str]] | None = None,
 ) -> T:
     """``compute()`` over the tenant's tickets, reading ``fields`` of them: cached until a ticket
     write changes one of those fields, or a ticket write that names no fields (or the timeout).
 
     ``values``: per filter of the tickets counted, the (field, value) pairs it selects (a ticket it
-    lets through has one of them; ``VALUE_FIELDS`` only). The value is also served while no ticket
-    write touched a ticket holding any of one filter's values.
+    lets through has one of them; ``VALUE_FIELDS`` only). ``words``: the words (lexemes) every
+    ticket counted holds in its text or a comment, worked out only when the value is computed. The
+    value is also served while no ticket write touched a ticket holding any of one filter's
+    values, or while the only ticket writes were new tickets without one of the words.
     """
     tenant_id = _tenant_id(tenant)
     field_keys = [_field_version_key(tenant_id, field) for field in sorted({ANY_FIELD, *fields})]
-    groups = [
-        sorted({_value_version_key(tenant_id, field, value) for field, value in group}) for group in values
-    ]
-    groups = [group for group in groups if group]
-    any_value_key = _value_version_key(tenant_id, ANY_VALUE, "")
-    # Not the "sd:fields:" keys of the values stored before values were kept by their filters'
-    # values: the code of either form, rolled back to or forward, never reads the other's.
-    key = f"sd:kept:{tenant_id}:{name}"
-    group_keys = [any_value_key, *(k for group in groups for k in group)] if groups else []
-    # One cache round trip on a hit: every version and the value are read together.
-    found = cache.get_many([*field_keys, *group_keys, key])
+    groups = _value_groups(tenant_id, values)
+    key = f"sd:keptby:{tenant_id}:{name}"
+    # One cache round trip on a hit, or two when the fields changed: the versions of the words
+    # are stored with the value, and read only then.
+    found = cache.get_many([*field_keys, *{k for group in groups for k in group}, key])
     field_versions = _versions(found, field_keys)
-    value_versions = (
-        (_versions(found, [any_value_key]), tuple(_versions(found, group) for group in groups))
-        if groups
-        else None
-    )
     stored = found.get(key)
     if isinstance(stored, tuple) and len(stored) == 3:
-        stored_fields, stored_values, value = stored
+        stored_fields, stored_groups, value = stored
         if stored_fields == field_versions:
             return value
-        if value_versions is not None and stored_values is not None:
-            (stored_any, stored_groups), (any_value, current_groups) = stored_values, value_versions
-            if stored_any == any_value and any(
-                was == now for was, now in zip(stored_groups, current_groups, strict=True)
-            ):
-                return value
+        unread = sorted({k for group, _ in stored_groups for k in group} - found.keys())
+        if unread:
+            found.update(cache.get_many(unread))
+        if any(_versions(found, list(group)) == versions for group, versions in stored_groups):
+            return value
+    if words is not None:
+        groups += _word_groups(tenant_id, words())
+    # Every version is read before computing: a write landing meanwhile makes the value stale.
+    unread = sorted({k for group in groups for k in group} - found.keys())
+    if unread:
+        found.update(cache.get_many(unread))
+    versions = tuple((group, _versions(found, list(group))) for group in groups)
     value = compute()
-    cache.set(key, (field_versions, value_versions, value), settings.TENANT_CACHE_SECONDS)
+    cache.set(key, (field_versions, versions, value), settings.TENANT_CACHE_SECONDS)
     return value
 
 
@@ -194,19 +224,21 @@ def invalidate(
     *,
     fields: Iterable[str] | None = None,
     values: Iterable[tuple[str, Any]] | None = None,
+    words: Iterable[str] | None = None,
 ) -> None:
     """The tenant's ``kind`` data changed: bump its version now and again after the commit.
 
     ``fields``: a ticket write names the ticket fields it changed, so that what was cached by
     fields (``cached_for_fields``) is dropped only where it read one of them. ``values``: a ticket
     write (or a reply) names the ``VALUE_FIELDS`` values of the tickets it wrote, before and after,
-    so that what was cached for lists of other values is kept.
+    so that what was cached for lists of other values is kept. ``words``: a new ticket names the
+    words (lexemes) of its text, so that what was cached for searches of other words is kept.
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown cache kind {kind!r}")
     if fields is not None and kind != TICKETS:
         raise ValueError(f"Only ticket writes name the fields they changed, not {kind!r} writes")
-    if values is not None and kind not in (TICKETS, ACTIVITY):
+    if (values is not None or words is not None) and kind not in (TICKETS, ACTIVITY):
         raise ValueError(f"Only ticket writes name the values they wrote, not {kind!r} writes")
     tenant_id = _tenant_id(tenant)
     changed = (kind, *IMPLIED.get(kind, ()))
@@ -215,9 +247,10 @@ def invalidate(
         fields = {field for k in changed for field in KIND_FIELDS.get(k, ())}
     keys += [_field_version_key(tenant_id, field) for field in sorted(set(fields))]
     if kind != REFERENCE:
-        if values is None:
-            values = [(ANY_VALUE, "")]
+        values = [(ANY_VALUE, "")] if values is None else values
         keys += sorted({_value_version_key(tenant_id, field, value) for field, value in values})
+        words = [ANY_WORD] if words is None else words
+        keys += sorted({_word_version_key(tenant_id, word) for word in words})
     _bump(keys)
     transaction.on_commit(functools.partial(_bump, keys))
 

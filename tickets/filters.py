@@ -8,12 +8,13 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -220,6 +221,42 @@ def search_terms(value: str) -> tuple[SearchQuery, Q, str]:
     )
 
 
+# A search as PostgreSQL writes its query: words and phrases, each word required (``&``, ``<->``,
+# ``<N>``). A word is quoted, a quote in it doubled.
+TSQUERY_WORD = r"'((?:[^'\\]|'')+)'"
+REQUIRED_WORDS = re.compile(rf"{TSQUERY_WORD}(?:\s*(?:&|<->|<\d+>)\s*{TSQUERY_WORD})*")
+
+
+def search_words(value: str) -> list[str]:
+    """The words (lexemes) that every ticket the search ``value`` finds holds, in its text or in
+    one of its comments: all of a query of words and phrases. None (an empty list) for a query
+    with ``or`` or ``-word``, of stop words only, or naming a ticket number (``#1042``). Asks
+    PostgreSQL, which stems the words as the search does.
+    """
+    value = value.strip()
+    if not value or NUMBER_QUERY.match(value):
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT websearch_to_tsquery(%s::regconfig, %s)::text", [SEARCH_CONFIG, value])
+        (query,) = cursor.fetchone()
+    if not REQUIRED_WORDS.fullmatch(query):
+        return []
+    return [word.replace("''", "'") for word in re.findall(TSQUERY_WORD, query)]
+
+
+def filter_words(filters: Mapping[str, Any]) -> Callable[[], list[str]] | None:
+    """``search_words`` of the list's ``q`` as its filter reads it, to be worked out when called;
+    None when the list is not searched."""
+    if "q" not in filters:
+        return None
+    form_field = TicketFilterSet.base_filters["q"].field
+    try:
+        value = form_field.clean(form_field.widget.value_from_datadict(filters, {}, "q"))
+    except forms.ValidationError:
+        return None
+    return functools.partial(search_words, value) if value and value.strip() else None
+
+
 def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
     """The tenant's live tickets whose own text matches the search ``value`` (or whose number it
     is), counted up to ``cap`` from the GIN index; cached until a write changes a ticket's text
@@ -236,6 +273,7 @@ def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
         TEXT_FIELDS,
         f"fts_text_matches:{words}:{cap}",
         lambda: count_from_bitmaps(rows.order_by()[:cap]),
+        words=functools.partial(search_words, value),
     )
 
 
@@ -455,6 +493,7 @@ class TicketFilterSet(TenantFilterSet):
                 f"fts_matches:{self.digest}",
                 lambda: matched.order_by()[: RANKED_MATCHES + 1].count(),
                 values=self.values,
+                words=self.required_words,
             )
             if matches <= RANKED_MATCHES:
                 return matched.annotate(rank=SearchRank(TICKET_SEARCH_VECTOR, query)).order_by(
@@ -498,6 +537,7 @@ class TicketFilterSet(TenantFilterSet):
             FILTER_FIELDS["q"],
             f"fts_rare:{RANKED_MATCHES}:{words}",
             lambda: ids_if_at_most(union.values_list("pk", flat=True), RANKED_MATCHES),
+            words=self.required_words,
         )
 
     def commented_tickets(self, words: str, in_comments: QuerySet[Any]) -> list[Any] | None:
@@ -516,7 +556,9 @@ class TicketFilterSet(TenantFilterSet):
             tickets = in_comments.order_by().values_list("ticket_id", flat=True).distinct()
             return ids_if_at_most(tickets, COMMENT_TICKETS_COLLECTED)
 
-        return cached_for_fields(self.tenant_id, ("comments",), f"fts_commented:{words}", collect)
+        return cached_for_fields(
+            self.tenant_id, ("comments",), f"fts_commented:{words}", collect, words=self.required_words
+        )
 
     @property
     def tenant_id(self) -> Any:
@@ -526,6 +568,10 @@ class TicketFilterSet(TenantFilterSet):
     def values(self) -> list[list[tuple[str, Any]]]:
         """What is cached for the list is also kept by (``filter_values``)."""
         return filter_values(self.tenant, self.user, self.data)
+
+    def required_words(self) -> list[str]:
+        """The words every ticket the list's search finds holds (``search_words``)."""
+        return search_words(str(self.form.cleaned_data.get("q") or ""))
 
     @property
     def digest(self) -> str:
@@ -558,5 +604,6 @@ class TicketFilterSet(TenantFilterSet):
             # Without the joins the inbox selects: planning them would cost more than the estimate.
             lambda: tuple(plan_rows(rows.select_related(None)) for rows in (matched, qs, in_tenant)),
             values=self.values,
+            words=self.required_words,
         )
         return SearchEstimate(matches=matches, listed=listed, in_tenant_matches=in_tenant_matches)

@@ -31,6 +31,7 @@ from tickets.filters import (
     TicketFilterSet,
     filter_fields,
     filter_values,
+    filter_words,
     filters_digest,
     given_filters,
     searched_alone,
@@ -457,6 +458,7 @@ def ticket_list_total(
         f"list_total:{digest}",
         total,
         values=filter_values(tenant, user, filters),
+        words=filter_words(filters),
     )
 
 

@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Field
+from django.db.models import Field, Func, TextField
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from supportdesk.services import (
     save_or_refuse,
 )
 from tickets.choices import SOLVED_STATUSES, Status
+from tickets.filters import TICKET_SEARCH_VECTOR
 from tickets.models import Attachment, Ticket, TicketComment, TicketTag
 from tickets.selectors import COUNT_TABLE_KEYS, FACET_KEY, LIVE_TICKET_FACETS, fold_count_rows
 
@@ -124,6 +126,12 @@ def _tags(ticket: Ticket) -> dict[Any, str]:
     return dict(TicketTag.objects.filter(ticket=ticket).values_list("tag_id", "tag__name"))
 
 
+def _text_words(ticket: Ticket) -> list[str]:
+    """The words (lexemes) of the ticket's text, as the search index holds them."""
+    as_array = Func(TICKET_SEARCH_VECTOR, function="tsvector_to_array", output_field=ArrayField(TextField()))
+    return Ticket.all_objects.filter(pk=ticket.pk).values_list(as_array, flat=True).get()
+
+
 def ticket_values(ticket: Ticket, tag_ids: Iterable[Any]) -> set[tuple[str, Any]]:
     """What the cached totals are kept by (``VALUE_FIELDS``) as the ticket holds it: a write names
     these, before and after, so that the totals of lists of other values stay cached."""
@@ -160,8 +168,11 @@ def ticket_create(*, tenant: Tenant, actor: User, data: Mapping[str, Any]) -> Ti
     full_clean(ticket)
     save_or_refuse(ticket, force_insert=True)
     _set_tags(ticket, actor, add=tags)
-    # A new ticket changes the totals of the lists it is in: those of every field, of its values.
-    invalidate(tenant, TICKETS, values=ticket_values(ticket, [tag.pk for tag in tags]))
+    # A new ticket changes the totals of the lists it is in: those of every field, of its values
+    # and of searches for the words of its text.
+    invalidate(
+        tenant, TICKETS, values=ticket_values(ticket, [tag.pk for tag in tags]), words=_text_words(ticket)
+    )
     after = snapshot(ticket, ["number", *TICKET_FIELDS])
     after["tags"] = sorted(t.name for t in tags)
     audit_record(

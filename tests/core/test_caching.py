@@ -391,6 +391,9 @@ class Desk:
             # Unassigned, untagged, in no group and not open: outside every list of those values.
             data = {"subject": f"New {self.WORD}", "requester": ticket.requester, "priority": "urgent"}
             self.tickets.append(ticket_services.ticket_create(tenant=self.tenant, actor=actor, data=data))
+        elif kind == "new, without the word":
+            data = {"subject": "New printer", "requester": ticket.requester, "priority": "urgent"}
+            self.tickets.append(ticket_services.ticket_create(tenant=self.tenant, actor=actor, data=data))
         elif kind == "new, listed":
             # In every list of those values.
             data = {
@@ -425,6 +428,17 @@ KEPT_THROUGH = {
     # "word, mine" keeps its total too, but its search counts the tenant's text matches again to
     # choose its shape (test_a_new_ticket_keeps_the_totals_of_the_lists_it_is_not_in).
     "new": {"open", "mine", "vip", "team", "word, vip"},
+    # Without the word: the searches keep their totals and their shape (decision 0009).
+    "new, without the word": {
+        "open",
+        "mine",
+        "vip",
+        "team",
+        "word",
+        "word, mine",
+        "word, urgent",
+        "word, vip",
+    },
     "new, listed": set(),
 }
 
@@ -581,3 +595,41 @@ def test_a_write_to_a_tagged_ticket_recounts_the_lists_of_its_tag(
     caplog.clear()
     assert desk.total(filters)[0] == desk.expected(filters) == 1
     assert "ticket list total" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("payroll", ["payrol"]),
+        ("  printer jam ", ["printer", "jam"]),
+        ('"printer jam" office', ["printer", "jam", "offic"]),
+        ("it's o'brien", ["o", "brien"]),
+        ("printer or scanner", []),
+        ("-printer scanner", []),
+        ("the", []),
+        ("#1042", []),
+        ("1042", []),
+        ("", []),
+    ],
+)
+def test_a_search_is_kept_by_the_words_every_ticket_it_finds_holds(value: str, words: list[str]) -> None:
+    from tickets.filters import search_words
+
+    assert search_words(value) == words
+
+
+def test_a_new_ticket_without_the_words_keeps_a_search_and_one_with_them_does_not(
+    tenant: Tenant, agent: User, manager: User, client_for, caplog
+) -> None:
+    desk = Desk(tenant, agent, manager, client_for(agent))
+    filters = {"q": f"{Desk.WORD} lobby"}
+    assert desk.total(filters) == (1, 1)
+    requester = desk.tickets[0].requester
+    # The first holds one of the two words: a ticket without "lobby" cannot be found.
+    for subject, total, recounted in [("A zebra at the door", 1, False), ("The lobby zebra", 2, True)]:
+        ticket_services.ticket_create(
+            tenant=tenant, actor=agent, data={"subject": subject, "requester": requester}
+        )
+        caplog.clear()
+        found, counted = desk.total(filters)
+        assert (found, counted > 0, "ticket list total" in caplog.text) == (total, recounted, False), subject
