@@ -179,7 +179,11 @@ def endpoints(db: Database) -> dict[str, str]:
         "q word common in comments, mine, after a write": (
             f"afterwrite:{t}?q={dataset.COMMENT_WORD}&assignedTo=me"
         ),
-        # The worst case of the two rows above: the new ticket is in the list (but for its text).
+        # The worst case of the rows above: the new ticket is in the list, its text holding the words.
+        "q common word after a new ticket in the list": f"afterlisted:{t}?q={dataset.COMMON_WORD}",
+        "q word common in comments after a new ticket in the list": (
+            f"afterlisted:{t}?q={dataset.COMMENT_WORD}"
+        ),
         "q word common in comments, mine, after a new ticket in the list": (
             f"afterlisted:{t}?q={dataset.COMMENT_WORD}&assignedTo=me"
         ),
@@ -248,18 +252,21 @@ def latency_at(
     requester = json.loads(client.request("GET", f"/api/tickets/{ticket}")[1])["requester"]
 
     def new_ticket(i: int) -> tuple[str, str, bytes]:
-        # A new ticket, as most arrive: unassigned, untagged, new, of medium priority. It changes
-        # the total of every list it could be in: every list not filtered by another value of
-        # those (a list of open tickets, an agent's own) counts again.
+        # A new ticket, as most arrive: unassigned, untagged, new, of medium priority, about none
+        # of the words searched. It changes the total of every list it could be in: every list
+        # not filtered by another value of those (a list of open tickets, an agent's own) or by
+        # words it does not hold counts again.
         body = json.dumps({"subject": f"Bench write {i}", "requester": requester}).encode()
         return "POST", "/api/tickets", body
 
     mine = json.loads(client.request("GET", "/api/tickets?assignedTo=me&limit=1")[1])["data"][0]["assignee"]
 
     def listed_ticket(i: int) -> tuple[str, str, bytes]:
-        # A new ticket in the lists of the rows that write it: the agent's, tagged, of high priority.
+        # A new ticket in the lists of the rows that write it: the agent's, tagged, of high priority,
+        # about the words they search.
         fields = {"assignee": mine, "tags": [dataset.POPULAR_TAG], "priority": "high"}
-        body = json.dumps({"subject": f"Bench write {i}", "requester": requester, **fields}).encode()
+        subject = f"Bench write {i}: {dataset.COMMON_WORD} {dataset.COMMENT_WORD}"
+        body = json.dumps({"subject": subject, "requester": requester, **fields}).encode()
         return "POST", "/api/tickets", body
 
     def priority_change(i: int) -> tuple[str, str, bytes]:
