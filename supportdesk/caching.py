@@ -14,7 +14,8 @@ finer, by the ticket fields it read (``cached_for_fields``): each field has a ve
 too, and a ticket write that says which fields it changed bumps only theirs (``invalidate(tenant,
 TICKETS, fields=...)``), so a priority change keeps the totals of lists that do not filter by
 priority. A write that does not say (a new or deleted ticket, the admin, the import, a tag's
-rename) bumps ``ANY_FIELD``, which every such value reads.
+rename) bumps ``ANY_FIELD``, which every such value reads (a new ticket names its values and
+words, below).
 
 Such a value is also kept by the *values* its filters select (``values=``): ``assignedTo=me``
 lists only tickets of one assignee, so a write to no ticket of that assignee (before or after it)
