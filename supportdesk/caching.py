@@ -118,7 +118,15 @@ def _tenant_id(tenant: Any) -> Any:
 
 
 def _bump(keys: list[str]) -> None:
-    cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+    cache.set_many({key: uuid.uuid4().hex for key in keys}, _version_seconds())
+
+
+def _version_seconds() -> int:
+    """How long a version is kept: past the values stored with it (``TENANT_CACHE_SECONDS``), so
+    that a version expiring costs at most a value computed again (a version made anew never
+    equals the old one). Versions are made for every value and word a ticket holds: kept for
+    ever, they would fill the cache, and the database cache drops expired rows first."""
+    return 2 * settings.TENANT_CACHE_SECONDS
 
 
 def _versions(found: dict[str, Any], version_keys: list[str]) -> tuple[str, ...]:
@@ -129,7 +137,7 @@ def _versions(found: dict[str, Any], version_keys: list[str]) -> tuple[str, ...]
         if version is None:
             version = uuid.uuid4().hex
             # add, not set: two first readers must not replace each other's version needlessly.
-            if not cache.add(version_key, version, None):
+            if not cache.add(version_key, version, _version_seconds()):
                 version = cache.get(version_key) or version
         versions.append(version)
     return tuple(versions)
