@@ -443,7 +443,8 @@ def ticket_list_total(
     rename and the like drop them all, a reply those of full-text and ``updated_*`` lists
     (supportdesk.caching). Any ticket write, a new ticket too, keeps the totals of lists whose
     filters select values that the tickets it wrote did not hold (``filter_values``: another
-    agent's new or changed ticket keeps ``assignedTo=me``'s). A ``count`` that stops at ``upto``
+    agent's new or changed ticket keeps ``assignedTo=me``'s), and a new ticket those of searches
+    for words its text does not hold (``filter_words``). A ``count`` that stops at ``upto``
     is cached apart from the exact totals; a total the kept counts know is exact either way.
     """
     digest = filters_digest(filters, user) if upto is None else f"upto{upto}:{filters_digest(filters, user)}"
