@@ -129,6 +129,13 @@ def filter_fields(filters: Mapping[str, Any]) -> set[str]:
     return {field for name in given_filters(filters) for field in FILTER_FIELDS.get(name, ())}
 
 
+def cleaned_parameter(filters: Mapping[str, Any], name: str) -> Any:
+    """The filter ``name``'s value in ``filters`` as its form field cleans it (the list's own
+    reading: ``status=open&status=`` is empty); ``ValidationError`` when the list refuses it."""
+    form_field = TicketFilterSet.base_filters[name].field
+    return form_field.clean(form_field.widget.value_from_datadict(filters, {}, name))
+
+
 def filter_values(tenant: Any, user: Any, filters: Mapping[str, Any]) -> list[list[tuple[str, Any]]]:
     """Per filter of ``filters`` in ``VALUE_FILTERS``, the (field, value) pairs of which every
     ticket it lets through holds one, read from its parameter as the filter's own form field
@@ -138,9 +145,8 @@ def filter_values(tenant: Any, user: Any, filters: Mapping[str, Any]) -> list[li
     for name, field in VALUE_FILTERS.items():
         if name not in filters:
             continue
-        form_field = TicketFilterSet.base_filters[name].field
         try:
-            cleaned = form_field.clean(form_field.widget.value_from_datadict(filters, {}, name))
+            cleaned = cleaned_parameter(filters, name)
         except forms.ValidationError:
             return []  # the list answers 400
         if not cleaned:
@@ -249,12 +255,11 @@ def filter_words(filters: Mapping[str, Any]) -> Callable[[], list[str]] | None:
     None when the list is not searched."""
     if "q" not in filters:
         return None
-    form_field = TicketFilterSet.base_filters["q"].field
     try:
-        value = form_field.clean(form_field.widget.value_from_datadict(filters, {}, "q"))
+        value = cleaned_parameter(filters, "q")
     except forms.ValidationError:
         return None
-    return functools.partial(search_words, value) if value and value.strip() else None
+    return functools.partial(search_words, value) if value else None
 
 
 def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
@@ -527,9 +532,10 @@ class TicketFilterSet(TenantFilterSet):
     def rare_matches(self, words: str, union: QuerySet[Any]) -> list[Any] | None:
         """The ids of the tenant's tickets whose text or comments match, if at most RANKED_MATCHES.
 
-        Cached until a write changes a ticket's text or comments, or which tickets are live, as
-        every full-text decision is. More are cached as None, not as the ids read to find out:
-        each request would unpickle 1,001 UUIDs (~2 ms) to learn that they are too many.
+        Cached until a write changes a ticket's text or comments, or which tickets are live (a new
+        ticket only if it holds the words), as every full-text decision is. More are cached as
+        None, not as the ids read to find out: each request would unpickle 1,001 UUIDs (~2 ms) to
+        learn that they are too many.
         """
 
         return cached_for_fields(
@@ -569,9 +575,11 @@ class TicketFilterSet(TenantFilterSet):
         """What is cached for the list is also kept by (``filter_values``)."""
         return filter_values(self.tenant, self.user, self.data)
 
-    def required_words(self) -> list[str]:
-        """The words every ticket the list's search finds holds (``search_words``)."""
-        return search_words(str(self.form.cleaned_data.get("q") or ""))
+    @functools.cached_property
+    def required_words(self) -> Callable[[], list[str]] | None:
+        """The words every ticket the list's search finds holds, worked out when called
+        (``filter_words``)."""
+        return filter_words(self.data)
 
     @property
     def digest(self) -> str:
