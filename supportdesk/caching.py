@@ -13,21 +13,24 @@ What is counted over tickets by filter (the ticket list's totals and full-text d
 finer, by the ticket fields it read (``cached_for_fields``): each field has a version per tenant
 too, and a ticket write that says which fields it changed bumps only theirs (``invalidate(tenant,
 TICKETS, fields=...)``), so a priority change keeps the totals of lists that do not filter by
-priority. A write that does not say (a new or deleted ticket, the admin, the import, a tag's
-rename) bumps ``ANY_FIELD``, which every such value reads (a new ticket names its values and
-words, below).
+priority. A write that does not say (a deleted ticket, the admin, the import, a tag's rename)
+bumps ``ANY_FIELD``, which every such value reads.
 
 Such a value is also kept by the *values* its filters select (``values=``): ``assignedTo=me``
 lists only tickets of one assignee, so a write to no ticket of that assignee (before or after it)
 cannot change its total. A ticket write names the values of the tickets it wrote, before and
 after (``invalidate(..., values=...)``), bumping a version per value; a value is served while
 either its fields' versions or, for one of its filters, the versions of every value that filter
-selects are current. A new ticket (which names no fields) thus keeps the totals of the lists it
-is not in. A ticket write that names no values bumps ``ANY_VALUE``, which every such value reads.
+selects are current. A ticket write that names no values bumps ``ANY_VALUE``, which every such
+value reads.
 
-A search is kept the same way by the words (lexemes) every ticket it finds holds (``words=``): a
-new ticket names the words of its text, and every other ticket write bumps ``ANY_WORD``, so a new
-ticket without one of those words keeps the search's totals and decisions.
+A new ticket bumps none of those: it names its values and the words (lexemes) of its text
+(``invalidate(..., values=..., words=...)``), and bumps their *arrival* versions and
+``ANY_ARRIVAL``. A value is kept through new tickets while, for one of its filters, no new ticket
+held one of the values it selects, or, for a search, no new ticket held one of the words every
+ticket it finds holds (``words=``); a value with neither is kept by ``ANY_ARRIVAL``. A count
+that new tickets can only raise (a list's total) is not counted again when only new tickets
+came: its ``Growth`` counts those of them the list holds and adds them (tickets.arrivals).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -84,10 +87,9 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {TICKETS: (ANY_FIELD,), ACTIVITY: ("co
 # The value version every value cached by values reads: bumped by ticket writes that do not name
 # the values of the tickets they wrote (a deletion, the admin, the import, a tag's rename).
 ANY_VALUE = "?"
-# The word version every value cached by words reads: bumped by every ticket write but a new
-# ticket's, which names the words of its text (a change or a reply can bring a word to a ticket
-# whose text is not read again).
-ANY_WORD = "?"
+# The arrival version bumped by every new ticket: what a value with neither values nor words to
+# be kept by is kept by.
+ANY_ARRIVAL = "*"
 # The ticket fields whose values writes name (``ticket_values`` in tickets.services), ``tags`` for
 # the ids of the ticket's tags: the fields a list is most often narrowed by.
 VALUE_FIELDS = ("status", "priority", "assignee", "group", "company", "tags")
@@ -107,10 +109,12 @@ def _value_version_key(tenant_id: Any, field: str, value: Any) -> str:
     return f"sd:values:{tenant_id}:{field}={value}:version"
 
 
-def _word_version_key(tenant_id: Any, word: str) -> str:
-    # Hashed: a word may hold any character; ANY_WORD ("?") is no hash.
-    digest = word if word == ANY_WORD else hashlib.sha256(word.encode()).hexdigest()[:20]
-    return f"sd:words:{tenant_id}:{digest}:version"
+def _arrival_version_key(tenant_id: Any, field: str, value: Any = "") -> str:
+    # A new ticket's value (as _value_version_key's), "word" and its hash, or ANY_ARRIVAL.
+    value = "" if value is None else getattr(value, "value", value)
+    if field == "word":
+        value = hashlib.sha256(str(value).encode()).hexdigest()[:20]
+    return f"sd:arrivals:{tenant_id}:{field}={value}:version"
 
 
 def _tenant_id(tenant: Any) -> Any:
@@ -173,10 +177,32 @@ def _value_groups(tenant_id: Any, values: Iterable[Iterable[tuple[str, Any]]]) -
     return groups
 
 
-def _word_groups(tenant_id: Any, words: Iterable[str]) -> list[tuple[str, ...]]:
-    """Per word a search requires, the version keys it is kept by: ``ANY_WORD``'s, then its own."""
-    any_word = _word_version_key(tenant_id, ANY_WORD)
-    return [(any_word, _word_version_key(tenant_id, word)) for word in sorted(set(words))]
+class Growth(Protocol):
+    """A count that new tickets can only raise, and how to raise it by those that came since."""
+
+    def marked(self, count: Callable[[], int]) -> tuple[int, Any]:
+        """``count()``, and a mark of the new tickets it saw (None: it cannot say)."""
+        ...
+
+    def grown(self, value: int, mark: Any) -> tuple[int, Any] | None:
+        """``value`` counted at ``mark`` raised by the new tickets since, with a new mark; None if
+        it cannot be (it is counted again)."""
+        ...
+
+
+def _arrival_groups(tenant_id: Any, values: Iterable[Iterable[tuple[str, Any]]]) -> list[tuple[str, ...]]:
+    """Per filter, the arrival version keys of its values: a new ticket outside them keeps it."""
+    groups = []
+    for group in values:
+        keys = sorted({_arrival_version_key(tenant_id, field, value) for field, value in group})
+        if keys:
+            groups.append(tuple(keys))
+    return groups
+
+
+def _current(found: dict[str, Any], stored: Iterable[tuple[tuple[str, ...], tuple[str, ...]]]) -> bool:
+    """Whether one of the ``stored`` (keys, versions) groups is still at those versions."""
+    return any(_versions(found, list(group)) == versions for group, versions in stored)
 
 
 def cached_for_fields(
@@ -187,6 +213,8 @@ def cached_for_fields(
     *,
     values: Iterable[Iterable[tuple[str, Any]]] = (),
     words: Callable[[], Iterable[str]] | None = None,
+    growth: Growth | None = None,
+    arriving: bool = True,
 ) -> T:
     """``compute()`` over the tenant's tickets, reading ``fields`` of them: cached until a ticket
     write changes one of those fields, or a ticket write that names no fields (or the timeout).
@@ -195,35 +223,54 @@ def cached_for_fields(
     lets through has one of them; ``VALUE_FIELDS`` only). ``words``: the words (lexemes) every
     ticket counted holds in its text or a comment, worked out only when the value is computed. The
     value is also served while no ticket write touched a ticket holding any of one filter's
-    values, or while the only ticket writes were new tickets without one of the words.
+    values; and through new tickets while, for one filter, none held one of the values it selects,
+    or none held one of the words. ``growth``: the value is a count (``compute`` returns an int) that new
+    tickets can only raise; after new tickets that may be in it, it is raised by those that are
+    (``Growth.grown``) instead of counted again. ``arriving=False``: no new ticket can change the
+    value (it reads only comments, which a new ticket has none of), so new tickets keep it.
     """
     tenant_id = _tenant_id(tenant)
     field_keys = [_field_version_key(tenant_id, field) for field in sorted({ANY_FIELD, *fields})]
+    values = [list(group) for group in values]
     groups = _value_groups(tenant_id, values)
-    key = f"sd:keptby:{tenant_id}:{name}"
-    # One cache round trip on a hit, or two when the fields changed: the versions of the words
-    # are stored with the value, and read only then.
-    found = cache.get_many([*field_keys, *{k for group in groups for k in group}, key])
+    arrivals = _arrival_groups(tenant_id, values) or [(_arrival_version_key(tenant_id, ANY_ARRIVAL),)]
+    if not arriving:
+        arrivals, words = [], None
+    key = f"sd:arrived:{tenant_id}:{name}"
+    # One cache round trip on a hit, or two when a new ticket holds one filter's values: the
+    # arrival versions of the words are stored with the value, and read only then.
+    upfront = {*field_keys, *(k for group in (*groups, *arrivals) for k in group)}
+    found = cache.get_many([*sorted(upfront), key])
     field_versions = _versions(found, field_keys)
     stored = found.get(key)
-    if isinstance(stored, tuple) and len(stored) == 3:
-        stored_fields, stored_groups, value = stored
-        if stored_fields == field_versions:
-            return value
-        unread = sorted({k for group, _ in stored_groups for k in group} - found.keys())
-        if unread:
-            found.update(cache.get_many(unread))
-        if any(_versions(found, list(group)) == versions for group, versions in stored_groups):
-            return value
+    if isinstance(stored, tuple) and len(stored) == 5:
+        stored_fields, stored_groups, stored_arrivals, value, mark = stored
+        if stored_fields == field_versions or _current(found, stored_groups):
+            if not stored_arrivals or _current(found, stored_arrivals[: len(arrivals)]):
+                return value
+            unread = sorted({k for group, _ in stored_arrivals for k in group} - found.keys())
+            if unread:
+                found.update(cache.get_many(unread))
+            if _current(found, stored_arrivals):
+                return value
+            grown = growth.grown(value, mark) if growth is not None and mark is not None else None
+            if grown is not None:
+                now = tuple((group, _versions(found, list(group))) for group, _ in stored_arrivals)
+                cache.set(key, (stored_fields, stored_groups, now, *grown), settings.TENANT_CACHE_SECONDS)
+                return cast(T, grown[0])
     if words is not None:
-        groups += _word_groups(tenant_id, words())
+        arrivals += [(_arrival_version_key(tenant_id, "word", word),) for word in sorted(set(words()))]
     # Every version is read before computing: a write landing meanwhile makes the value stale.
-    unread = sorted({k for group in groups for k in group} - found.keys())
+    unread = sorted({k for group in arrivals for k in group} - found.keys())
     if unread:
         found.update(cache.get_many(unread))
     versions = tuple((group, _versions(found, list(group))) for group in groups)
-    value = compute()
-    cache.set(key, (field_versions, versions, value), settings.TENANT_CACHE_SECONDS)
+    arrived = tuple((group, _versions(found, list(group))) for group in arrivals)
+    if growth is None:
+        value, mark = compute(), None
+    else:
+        value, mark = growth.marked(compute)  # type: ignore[arg-type]
+    cache.set(key, (field_versions, versions, arrived, value, mark), settings.TENANT_CACHE_SECONDS)
     return value
 
 
@@ -241,7 +288,9 @@ def invalidate(
     fields (``cached_for_fields``) is dropped only where it read one of them. ``values``: a ticket
     write (or a reply) names the ``VALUE_FIELDS`` values of the tickets it wrote, before and after,
     so that what was cached for lists of other values is kept. ``words``: a new ticket names the
-    words (lexemes) of its text, so that what was cached for searches of other words is kept.
+    words (lexemes) of its text, with its values: it bumps their arrival versions (and
+    ``ANY_ARRIVAL``) instead, so that what was cached for lists and searches it is not in is kept,
+    and the counts of those it may be in are raised by it rather than counted again.
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown cache kind {kind!r}")
@@ -249,17 +298,22 @@ def invalidate(
         raise ValueError(f"Only ticket writes name the fields they changed, not {kind!r} writes")
     if (values is not None or words is not None) and kind not in (TICKETS, ACTIVITY):
         raise ValueError(f"Only ticket writes name the values they wrote, not {kind!r} writes")
+    if words is not None and (kind != TICKETS or values is None or fields is not None):
+        raise ValueError("Only a new ticket names words, and it names its values and no fields")
     tenant_id = _tenant_id(tenant)
     changed = (kind, *IMPLIED.get(kind, ()))
     keys = [_version_key(tenant_id, k) for k in changed]
-    if fields is None:
-        fields = {field for k in changed for field in KIND_FIELDS.get(k, ())}
-    keys += [_field_version_key(tenant_id, field) for field in sorted(set(fields))]
-    if kind != REFERENCE:
-        values = [(ANY_VALUE, "")] if values is None else values
-        keys += sorted({_value_version_key(tenant_id, field, value) for field, value in values})
-        words = [ANY_WORD] if words is None else words
-        keys += sorted({_word_version_key(tenant_id, word) for word in words})
+    if words is not None:
+        keys.append(_arrival_version_key(tenant_id, ANY_ARRIVAL))
+        keys += sorted({_arrival_version_key(tenant_id, field, value) for field, value in values or ()})
+        keys += sorted({_arrival_version_key(tenant_id, "word", word) for word in words})
+    else:
+        if fields is None:
+            fields = {field for k in changed for field in KIND_FIELDS.get(k, ())}
+        keys += [_field_version_key(tenant_id, field) for field in sorted(set(fields))]
+        if kind != REFERENCE:
+            values = [(ANY_VALUE, "")] if values is None else values
+            keys += sorted({_value_version_key(tenant_id, field, value) for field, value in values})
     _bump(keys)
     transaction.on_commit(functools.partial(_bump, keys))
 

@@ -32,6 +32,7 @@ from supportdesk.filters import (
     parse_uuid,
 )
 from supportdesk.selectors import count_from_bitmaps
+from tickets.arrivals import ArrivalGrowth
 from tickets.choices import PRIORITY_RANK, Channel, Priority, Status
 from tickets.models import Ticket, TicketComment, TicketTag
 
@@ -265,7 +266,7 @@ def filter_words(filters: Mapping[str, Any]) -> Callable[[], list[str]] | None:
 def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
     """The tenant's live tickets whose own text matches the search ``value`` (or whose number it
     is), counted up to ``cap`` from the GIN index; cached until a write changes a ticket's text
-    or which tickets are live.
+    or which tickets are live, and raised by new tickets that match (tickets.arrivals).
     """
     query, by_number, words = search_terms(value.strip())
     rows = (
@@ -279,7 +280,21 @@ def tenant_text_matches(tenant: Any, value: str, cap: int) -> int:
         f"fts_text_matches:{words}:{cap}",
         lambda: count_from_bitmaps(rows.order_by()[:cap]),
         words=functools.partial(search_words, value),
+        growth=ArrivalGrowth(tenant, lambda ids: rows.filter(pk__in=ids), cap),
     )
+
+
+def comment_probe(tenant: Any, query: Any) -> Subquery:
+    """Whether the outer ticket has a live comment matching ``query``: a probe of its comments
+    (their stored documents), as a scalar subquery, so PostgreSQL tests each ticket it reads."""
+    commented = (
+        TicketComment.objects.for_tenant(tenant)
+        .filter(ticket_id=OuterRef("pk"), search_document=query)
+        .annotate(found=Value(True))
+        .order_by()
+        .values("found")[:1]
+    )
+    return Subquery(commented, output_field=BooleanField())
 
 
 ORDERING_FIELDS = (
@@ -405,7 +420,8 @@ class TicketFilterSet(TenantFilterSet):
     ) -> None:
         # The caller counts the matches (never pages through them), in two parts that add up to
         # all of them: counting="text", the tickets whose own text matches (from one GIN index:
-        # cheap to count up to a cap), and counting="comments", the others that match by a comment.
+        # cheap to count up to a cap), and counting="comments", the others that match by a comment;
+        # or counting="arrived", all of them among a few new tickets (tickets.arrivals).
         self.counting = counting
         # totalled: the caller also counts the list's total (ticket_search_count), so a search
         # with no other filter counts the tenant's text matches once, far enough for both.
@@ -443,6 +459,10 @@ class TicketFilterSet(TenantFilterSet):
         text_only = searchable.filter(Q(document=query) | by_number)
         if self.counting == "text":
             return text_only
+        if self.counting == "arrived":
+            # The few new tickets a count is raised by (tickets.arrivals), each tested by its own
+            # text, then by a probe of its comments: no index of the tenant's matches is read.
+            return searchable.filter(Q(document=query) | Q(comment_probe(self.tenant, query)) | by_number)
         if self.counting == "comments":
             # The comment matches of the list's own tickets, not the tenant's text matches too: a
             # UNION of both counted a common word's 80k text matches for a list of 8k (565 ms).
@@ -499,6 +519,7 @@ class TicketFilterSet(TenantFilterSet):
                 lambda: matched.order_by()[: RANKED_MATCHES + 1].count(),
                 values=self.values,
                 words=self.required_words,
+                growth=ArrivalGrowth(self.tenant, self.arrived_among, RANKED_MATCHES + 1),
             )
             if matches <= RANKED_MATCHES:
                 return matched.annotate(rank=SearchRank(TICKET_SEARCH_VECTOR, query)).order_by(
@@ -512,18 +533,9 @@ class TicketFilterSet(TenantFilterSet):
             # ``EXISTS`` would be hashed: every comment match of the tenant collected before the
             # first row (a word in 20% of the comments at 1M: 200k of them, 290 ms, where the page
             # takes 3).
-            commented = (
-                TicketComment.objects.for_tenant(self.tenant)
-                .filter(ticket_id=OuterRef("pk"), search_document=query)
-                .annotate(found=Value(True))
-                .order_by()
-                .values("found")[:1]
-            )
             commented_ids = self.commented_tickets(words, in_comments)
             by_comment = (
-                Q(Subquery(commented, output_field=BooleanField()))
-                if commented_ids is None
-                else Q(pk__in=commented_ids)
+                Q(comment_probe(self.tenant, query)) if commented_ids is None else Q(pk__in=commented_ids)
             )
             walked = searchable.filter(Q(document=query) | by_comment | by_number)
             return walked.order_by(*newest_first)
@@ -562,9 +574,21 @@ class TicketFilterSet(TenantFilterSet):
             tickets = in_comments.order_by().values_list("ticket_id", flat=True).distinct()
             return ids_if_at_most(tickets, COMMENT_TICKETS_COLLECTED)
 
+        # A new ticket has no comments: new tickets keep it.
         return cached_for_fields(
-            self.tenant_id, ("comments",), f"fts_commented:{words}", collect, words=self.required_words
+            self.tenant_id, ("comments",), f"fts_commented:{words}", collect, arriving=False
         )
+
+    def arrived_among(self, ids: Any) -> QuerySet[Any]:
+        """The list's tickets among ``ids`` (a few new tickets), with every filter of this one."""
+        filterset = type(self)(
+            self.data,
+            self.queryset.filter(pk__in=ids),
+            tenant=self.tenant,
+            user=self.user,
+            counting="arrived",
+        )
+        return filterset.qs
 
     @property
     def tenant_id(self) -> Any:

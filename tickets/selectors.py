@@ -25,6 +25,7 @@ from supportdesk.errors import NotFound
 from supportdesk.filters import filtered
 from supportdesk.selectors import count_from_bitmaps, in_written_join_order
 from supportdesk.services import etag_for
+from tickets.arrivals import ArrivalGrowth
 from tickets.choices import OPEN_STATUSES, PRIORITY_RANK, SOLVED_STATUSES, Priority, Status
 from tickets.filters import (
     TEXT_MATCHES_CAP,
@@ -444,14 +445,20 @@ def ticket_list_total(
     (supportdesk.caching). Any ticket write, a new ticket too, keeps the totals of lists whose
     filters select values that the tickets it wrote did not hold (``filter_values``: another
     agent's new or changed ticket keeps ``assignedTo=me``'s), and a new ticket those of searches
-    for words its text does not hold (``filter_words``). A ``count`` that stops at ``upto``
-    is cached apart from the exact totals; a total the kept counts know is exact either way.
+    for words its text does not hold (``filter_words``). A new ticket that may be in the list
+    raises its total by the new tickets it holds (tickets.arrivals) instead of counting it again.
+    A ``count`` that stops at ``upto`` is cached apart from the exact totals, and stays there; a
+    total the kept counts know is exact either way.
     """
     digest = filters_digest(filters, user) if upto is None else f"upto{upto}:{filters_digest(filters, user)}"
 
     def total() -> int:
         counted = counted_total(tenant=tenant, user=user, filters=filters)
         return count() if counted is None else counted
+
+    def among(ids: Any) -> QuerySet[Ticket]:
+        listed = ticket_list(tenant=tenant, user=user, filters=filters, counting="arrived", related=False)
+        return listed.filter(pk__in=ids)
 
     return cached_for_fields(
         tenant,
@@ -460,6 +467,7 @@ def ticket_list_total(
         total,
         values=filter_values(tenant, user, filters),
         words=filter_words(filters),
+        growth=ArrivalGrowth(tenant, among, upto),
     )
 
 

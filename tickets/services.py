@@ -168,8 +168,8 @@ def ticket_create(*, tenant: Tenant, actor: User, data: Mapping[str, Any]) -> Ti
     full_clean(ticket)
     save_or_refuse(ticket, force_insert=True)
     _set_tags(ticket, actor, add=tags)
-    # A new ticket changes the totals of the lists it is in: those of every field, of its values
-    # and of searches for the words of its text.
+    # A new ticket changes the totals of the lists it is in: of its values and of searches for the
+    # words of its text (which count it in, tickets.arrivals).
     invalidate(
         tenant, TICKETS, values=ticket_values(ticket, [tag.pk for tag in tags]), words=_text_words(ticket)
     )

@@ -122,16 +122,14 @@ class TicketViewSet(ModelViewSet):
         page of a broad search is read in index order, a shape that is fast to page, not to count.
         """
         params = self.request.query_params
+        upto = None
         if str(params.get("q") or "").strip():
+            upto = FULL_TEXT_COUNT_CAP + 1
             count = functools.partial(
-                ticket_search_count,
-                tenant=self.tenant_id,
-                user=self.request.user,
-                filters=params,
-                cap=FULL_TEXT_COUNT_CAP + 1,
+                ticket_search_count, tenant=self.tenant_id, user=self.request.user, filters=params, cap=upto
             )
         return ticket_list_total(
-            tenant=self.tenant_id, user=self.request.user, filters=self.request.query_params, count=count
+            tenant=self.tenant_id, user=self.request.user, filters=params, count=count, upto=upto
         )
 
     def ordering_pieces(
