@@ -59,25 +59,10 @@ def test_a_committed_new_ticket_raises_the_totals_of_the_lists_it_is_in_without_
 def test_raised_totals_match_a_fresh_count_after_any_sequence_of_committed_writes(
     seed: int, tenant: Tenant, agent: User, manager: User, client_for, caplog
 ) -> None:
-    rng = random.Random(seed)
     desk = Desk(tenant, agent, manager, client_for(agent))
-    lists = desk.lists()
-    kinds = [*KEPT_THROUGH, "delete"]
     # New tickets more often than the rest, as on a desk: runs of them raise totals in turn.
-    kinds += NEW_TICKETS * 3
-
-    def check(name: str, filters: dict[str, str], *where: Any) -> None:
-        caplog.clear()
-        assert desk.total(filters)[0] == desk.expected(filters), (*where, name)
-        assert "ticket list total" not in caplog.text, (*where, name)
-
-    for step in range(30):
-        kind = rng.choice([k for k in kinds if k != "delete" or len(desk.tickets) > 2])
-        desk.write(kind, rng.choice(desk.tickets))
-        for name, filters in rng.sample(sorted(lists.items()), 5):
-            check(name, filters, step, kind)
-    for name, filters in lists.items():
-        check(name, filters)
+    kinds = [*KEPT_THROUGH, "delete", *NEW_TICKETS * 3]
+    desk.check_random_writes(random.Random(seed), kinds, caplog)
 
 
 class Counted:
