@@ -5,9 +5,11 @@ What is cached: reference data for pickers and filters (users, groups, categorie
 inbox's view counts, the ticket list's totals and full-text decisions. Each tenant has a *version*
 per kind of data; a cached value is stored with the version it was computed at and only served
 while that version is current. A service that writes calls ``invalidate(tenant, kind)``: the
-version changes at once (so later reads in the same transaction recompute) and again when the
-transaction commits (so a value another request computed from the pre-commit rows in between is
-never served). Nothing is deleted: a stale value is recomputed on its next read.
+version changes when the transaction commits, and at once too (where the transaction never
+commits, as in a test's, the later reads see the write). Nothing is deleted: a stale value is
+recomputed on its next read. A transaction that wrote neither serves nor stores a value until it
+ends (``_writing``): a value it stored would hold its uncommitted writes and stay if it rolled
+back, and one another request stored since the write was computed without them.
 
 What is counted over tickets by filter (the ticket list's totals and full-text decisions) is kept
 finer, by the ticket fields it read (``cached_for_fields``): each field has a version per tenant
@@ -147,9 +149,32 @@ def _versions(found: dict[str, Any], version_keys: list[str]) -> tuple[str, ...]
     return tuple(versions)
 
 
+def _writing() -> bool:
+    """Whether this connection's transaction wrote something cached, not committed yet.
+
+    Its writes are the bumps ``invalidate`` left for the commit: Django drops them when the
+    transaction, or the savepoint they were made in, rolls back. Django's TestCase runs each test
+    in atomic blocks it marks, as Django's own ``durable`` check reads them: there the transaction
+    is the first block the code under test opened, and its bumps are those made in its savepoint.
+    """
+    connection = transaction.get_connection()
+    blocks = connection.atomic_blocks
+    first = next((i for i, block in enumerate(blocks) if not block._from_testcase), None)
+    if first is None:
+        return False
+    # A savepoint id per block but the outermost (None where a block made none).
+    sid = ([None] * (len(blocks) - len(connection.savepoint_ids)) + connection.savepoint_ids)[first]
+    return any(
+        isinstance(hook, functools.partial) and hook.func is _bump and (sid is None or sid in sids)
+        for sids, hook, _ in connection.run_on_commit
+    )
+
+
 def _cached(version_keys: list[str], key: str, compute: Callable[[], T]) -> T:
     """``compute()`` stored under ``key`` with the versions it was computed at, served while they
     are all current. One cache round trip on a hit: the versions and the value are read together."""
+    if _writing():
+        return compute()
     found = cache.get_many([*version_keys, key])
     versions = _versions(found, version_keys)
     stored = found.get(key)
@@ -229,6 +254,8 @@ def cached_for_fields(
     (``Growth.grown``) instead of counted again. ``arriving=False``: no new ticket can change the
     value (it reads only comments, which a new ticket has none of), so new tickets keep it.
     """
+    if _writing():
+        return compute()
     tenant_id = _tenant_id(tenant)
     field_keys = [_field_version_key(tenant_id, field) for field in sorted({ANY_FIELD, *fields})]
     values = [list(group) for group in values]
@@ -282,7 +309,8 @@ def invalidate(
     values: Iterable[tuple[str, Any]] | None = None,
     words: Iterable[str] | None = None,
 ) -> None:
-    """The tenant's ``kind`` data changed: bump its version now and again after the commit.
+    """The tenant's ``kind`` data changed: bump its version now and again after the commit (until
+    then, this transaction reads none of what is cached: ``_writing``).
 
     ``fields``: a ticket write names the ticket fields it changed, so that what was cached by
     fields (``cached_for_fields``) is dropped only where it read one of them. ``values``: a ticket

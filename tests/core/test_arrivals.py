@@ -151,7 +151,7 @@ def test_a_ticket_that_arrived_while_counting_makes_the_next_new_ticket_count_ag
     assert mine.counts == 2
 
 
-def test_a_total_counted_by_a_transaction_that_wrote_is_counted_again_not_raised(
+def test_a_total_read_by_a_transaction_that_wrote_is_counted_there_and_raised_after_its_commit(
     tenant: Tenant, agent: User, manager: User, client_for
 ) -> None:
     desk = Desk(tenant, agent, manager, client_for(agent))
@@ -159,10 +159,11 @@ def test_a_total_counted_by_a_transaction_that_wrote_is_counted_again_not_raised
     assert mine() == 1
     with transaction.atomic():
         new_ticket(desk)
-        # Its own ticket is visible to it and in no snapshot: raising from here would add it twice.
+        # Its own ticket is in what it reads, and cached nowhere: it counts on every read.
         assert mine() == 2
-        assert mine.counts == 2
-    # Counted without a mark: the commit's bump has it counted again, with one.
+        assert mine() == 2
+        assert mine.counts == 3
+    # Committed: the total cached before the transaction is raised by its ticket.
     assert mine() == 2 == desk.expected(mine.filters)
     assert mine.counts == 3
     in_thread(lambda: new_ticket(desk))
