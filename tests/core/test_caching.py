@@ -77,6 +77,22 @@ def test_tag_choices_are_cached_and_fresh_after_each_kind_of_tag_write(
     assert tag_ids(tenant=tenant, name_or_id="BILLING") == [old.pk]
 
 
+def test_a_transaction_inside_a_test_reads_its_own_tag_write_uncached_then_caches_after_it(
+    tenant: Tenant, manager: User, read_twice, django_assert_num_queries
+) -> None:
+    from django.db import transaction
+
+    TagFactory(tenant=tenant, name="billing")
+    with transaction.atomic():
+        catalog_services.tag_create(tenant=tenant, actor=manager, data={"name": "vip"})
+        # The test's own atomic blocks aside, this block wrote: every read goes to the database.
+        with django_assert_num_queries(1):
+            assert names(tag_choices(tenant=tenant)) == ["billing", "vip"]
+        with django_assert_num_queries(1):
+            assert names(tag_choices(tenant=tenant)) == ["billing", "vip"]
+    assert names(read_twice(lambda: tag_choices(tenant=tenant))) == ["billing", "vip"]
+
+
 def test_category_group_and_agent_pickers_follow_service_writes(
     tenant: Tenant, admin: User, read_twice
 ) -> None:
