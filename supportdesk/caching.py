@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar, cast
@@ -48,6 +49,8 @@ from django.core.cache import cache
 from django.db import transaction
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 REFERENCE = "reference"  # users, groups, categories, subcategories, tags, departments
 TICKETS = "tickets"  # anything counted over tickets' own fields (the view counts)
@@ -124,7 +127,19 @@ def _tenant_id(tenant: Any) -> Any:
 
 
 def _bump(keys: list[str]) -> None:
-    cache.set_many({key: uuid.uuid4().hex for key in keys}, _version_seconds())
+    """New versions under ``keys``. One the cache refuses (the database cache reports it; Redis
+    errors are logged by django-redis) leaves what was stored under the old one served until it
+    expires, ``TENANT_CACHE_SECONDS`` at most: said in the log, with the keys."""
+    failed = cache.set_many({key: uuid.uuid4().hex for key in keys}, _version_seconds())
+    if failed:
+        logger.error(
+            "The cache refused %d of %d new versions; values cached before this write may be served "
+            "for up to TENANT_CACHE_SECONDS (%ss): %s",
+            len(failed),
+            len(keys),
+            settings.TENANT_CACHE_SECONDS,
+            ", ".join(failed),
+        )
 
 
 def _version_seconds() -> int:
@@ -168,6 +183,13 @@ def _writing() -> bool:
         isinstance(hook, functools.partial) and hook.func is _bump and (sid is None or sid in sids)
         for sids, hook, _ in connection.run_on_commit
     )
+
+
+def _in_test_transaction() -> bool:
+    """Whether this connection is inside a transaction Django's TestCase opened (``_writing``): it
+    is rolled back at the test's end, so the bumps left for its commit never run."""
+    blocks = transaction.get_connection().atomic_blocks
+    return bool(blocks) and blocks[0]._from_testcase
 
 
 def _cached(version_keys: list[str], key: str, compute: Callable[[], T]) -> T:
@@ -309,8 +331,9 @@ def invalidate(
     values: Iterable[tuple[str, Any]] | None = None,
     words: Iterable[str] | None = None,
 ) -> None:
-    """The tenant's ``kind`` data changed: bump its version now and again after the commit (until
-    then, this transaction reads none of what is cached: ``_writing``).
+    """The tenant's ``kind`` data changed: bump its version after the commit (until then, this
+    transaction reads none of what is cached: ``_writing``; a test's transaction, which never
+    commits, bumps it at once too).
 
     ``fields``: a ticket write names the ticket fields it changed, so that what was cached by
     fields (``cached_for_fields``) is dropped only where it read one of them. ``values``: a ticket
@@ -342,7 +365,8 @@ def invalidate(
         if kind != REFERENCE:
             values = [(ANY_VALUE, "")] if values is None else values
             keys += sorted({_value_version_key(tenant_id, field, value) for field, value in values})
-    _bump(keys)
+    if _in_test_transaction():
+        _bump(keys)
     transaction.on_commit(functools.partial(_bump, keys))
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
 import pytest
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Tenant, User
+from catalog import services as catalog_services
+from catalog.models import Tag
+from catalog.selectors import tag_choices
 from supportdesk.cache_backends import DatabaseCache
+from tests.factories import TagFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,6 +27,17 @@ def db_cache() -> DatabaseCache:
     yield DatabaseCache("test_cache_backends_table", {"OPTIONS": {"MAX_ENTRIES": 50}})
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE test_cache_backends_table")
+
+
+@pytest.fixture
+def default_db_cache(db_cache: DatabaseCache, settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """``db_cache``'s table as the default cache (without REDIS_URL), local memory again after."""
+    local_memory = settings.CACHES
+    settings.CACHES = {
+        "default": {"BACKEND": "supportdesk.cache_backends.DatabaseCache", "LOCATION": db_cache._table}
+    }
+    yield
+    settings.CACHES = local_memory
 
 
 def test_set_many_writes_new_and_existing_keys_in_two_statements(db_cache: DatabaseCache) -> None:
@@ -56,3 +75,38 @@ def test_a_refused_write_is_reported_and_leaves_the_transaction_usable(db_cache:
         assert db_cache.get("small") is None
         db_cache.set_many({"small": 1}, None)
         assert db_cache.get("small") == 1
+
+
+def test_a_write_stores_its_new_versions_once_after_its_commit(
+    db_cache: DatabaseCache, default_db_cache: None, tenant: Tenant, manager: User
+) -> None:
+    TagFactory(tenant=tenant, name="billing")
+    assert [tag.name for tag in tag_choices(tenant=tenant)] == ["billing"]
+    upsert = f"INSERT INTO {connection.ops.quote_name(db_cache._table)}"
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+        catalog_services.tag_create(tenant=tenant, actor=manager, data={"name": "vip"})
+        during = sum(q["sql"].startswith(upsert) for q in ctx.captured_queries)
+    # Nothing another request could read before the commit: the versions are written after it.
+    assert during == 0
+    # Once per kind of cached data a tag feeds (the pickers; the totals of its filter).
+    assert sum(q["sql"].startswith(upsert) for q in ctx.captured_queries) == 2
+    assert [tag.name for tag in tag_choices(tenant=tenant)] == ["billing", "vip"]
+
+
+def test_a_write_whose_new_versions_the_cache_refuses_is_kept_and_said_in_the_log(
+    db_cache: DatabaseCache, default_db_cache: None, tenant: Tenant, manager: User, caplog
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {db_cache._table} "
+            "ADD CONSTRAINT no_versions CHECK (right(cache_key, 8) <> ':version')"
+        )
+    with caplog.at_level(logging.ERROR, logger="supportdesk.caching"):
+        tag = catalog_services.tag_create(tenant=tenant, actor=manager, data={"name": "vip"})
+    assert Tag.objects.filter(pk=tag.pk, tenant=tenant).exists()
+    # Refused after its commit, for the pickers and for the totals of the tag's filter: the log
+    # names the keys and how long old values may be served.
+    pickers, totals = [r.getMessage() for r in caplog.records if r.name == "supportdesk.caching"]
+    assert "up to TENANT_CACHE_SECONDS (300s)" in pickers
+    assert f"sd:reference:{tenant.pk}:version" in pickers
+    assert f"sd:tickets:{tenant.pk}:version" in totals
