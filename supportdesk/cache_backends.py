@@ -19,10 +19,11 @@ class DatabaseCache(DjangoDatabaseCache):
 
     Every ticket write bumps a dozen cache versions (supportdesk.caching): with Django's
     ``set_many`` (a COUNT, a savepoint, a SELECT and an INSERT or UPDATE per key) that was 60
-    statements for one ticket update, and twice that while each write bumped twice. Here it is a COUNT (to cull, as Django does on each set)
-    and one ``INSERT … ON CONFLICT DO UPDATE``, under a savepoint; keys are written in sorted
-    order, so two writers never wait on each other's rows in opposite orders. As Django's, a
-    write the database refuses is reported in the returned keys and leaves the transaction usable.
+    statements for one ticket update, and twice that while each write bumped twice. Here it is a
+    COUNT (to cull, as Django does on each set) and one ``INSERT … ON CONFLICT DO UPDATE``, under
+    a savepoint; keys are written in sorted order, so two writers never wait on each other's rows
+    in opposite orders. As Django's, a write the database refuses is reported in the returned keys
+    and leaves the transaction usable.
     """
 
     def set_many(
