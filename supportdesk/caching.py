@@ -5,8 +5,8 @@ What is cached: reference data for pickers and filters (users, groups, categorie
 inbox's view counts, the ticket list's totals and full-text decisions. Each tenant has a *version*
 per kind of data; a cached value is stored with the version it was computed at and only served
 while that version is current. A service that writes calls ``invalidate(tenant, kind)``: the
-version changes when the transaction commits, and at once too (where the transaction never
-commits, as in a test's, the later reads see the write). Nothing is deleted: a stale value is
+version changes when the transaction commits (inside a test's transaction, which never commits,
+at once too, so that the test's later reads see the write). Nothing is deleted: a stale value is
 recomputed on its next read. A transaction that wrote neither serves nor stores a value until it
 ends (``_writing``): a value it stored would hold its uncommitted writes and stay if it rolled
 back, and one another request stored since the write was computed without them.
