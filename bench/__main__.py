@@ -408,6 +408,21 @@ def write_chart(results: dict[str, Any]) -> None:
         line_chart(ROOT / "docs" / "performance-latency.png", "p95 latency vs table size", series)
 
 
+def code_version() -> str:
+    """The checkout's commit, with ``+changes`` when tracked code differs from it (the bench's own
+    result files aside)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    changed = [
+        line[3:]
+        for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+        if not line[3:].startswith(("bench/results/", "docs/performance-latency.png"))
+    ]
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if changed else "")
+
+
 def main() -> int:
     with redis(ROOT / ".data" / "bench") as redis_url:
         if redis_url:
@@ -425,9 +440,7 @@ def run(cache_backend: str) -> int:
         "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "scale": tickets,
         "machine": {**machine(), "cache": cache_backend},
-        "git": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip(),
+        "git": code_version(),
     }
     # BENCH_DESK_DB: measure a desk database filled earlier (by this bench) as it is, at its size.
     reuse = os.environ.get("BENCH_DESK_DB", "")
@@ -515,6 +528,10 @@ def run(cache_backend: str) -> int:
                     )
             bare_sql.unlink()
 
+    # Each stage runs the code as it is when its processes start: a run whose checkout moved
+    # measured more than one version, and says so.
+    if code_version() != results["git"]:
+        results["git_at_end"] = code_version()
     name = "full" if tickets >= 1_000_000 else "quick"
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -136,7 +136,14 @@ def load_table(results: dict[str, Any]) -> str:
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     parts = [
-        f"Run {results['started_at']} at commit {results['git']}, scale {results['scale']:,} tickets. "
+        f"Run {results['started_at']} at commit {results['git']}"
+        + (
+            f" (the checkout moved to {results['git_at_end']} during the run: each stage ran the code "
+            "of when it started)"
+            if results.get("git_at_end")
+            else ""
+        )
+        + f", scale {results['scale']:,} tickets. "
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, load average at start "
         f"{m['load_avg_at_start']}; PostgreSQL {m['postgresql']} (pgserver); Python {m['python']}; "
         f"gunicorn {m['gunicorn']}; cache {m.get('cache', 'database')}.",
