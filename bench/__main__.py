@@ -546,8 +546,9 @@ def run(cache_backend: str) -> int:
 
     # Each stage runs the code as it is when its processes start: a run whose checkout moved
     # measured more than one version, and says so.
-    if code_version() != results["git"]:
-        results["git_at_end"] = code_version()
+    at_end = code_version()
+    if at_end != results["git"]:
+        results["git_at_end"] = at_end
     name = "full" if tickets >= 1_000_000 else "quick"
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
